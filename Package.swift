@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+// DriftSim: a discrete-event simulator for stochastic networks and their fluid / mean-field
+// approximations. See README.md for the quick start and ../shared/DESIGN.md for the architecture.
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode (strict concurrency is the default).
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+  name: "DriftSim",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "driftsim", targets: ["driftsim"]),
+    .library(name: "Numerics", targets: ["Numerics"]),
+    .library(name: "Kernel", targets: ["Kernel"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // GSL, the GNU Scientific Library, as a system library (Debian: libgsl-dev).
+    .systemLibrary(
+      name: "CGSL",
+      pkgConfig: "gsl",
+      providers: [.apt(["libgsl-dev", "pkg-config"])]
+    ),
+    // The only module that calls GSL: special functions, root finding, ODEs, quantiles, RNG streams.
+    .target(name: "Numerics", dependencies: ["CGSL"], swiftSettings: swiftSettings),
+    // The deterministic discrete-event engine.
+    .target(name: "Kernel", dependencies: ["Numerics"], swiftSettings: swiftSettings),
+    // The `driftsim` command tree (a library so tests can run commands in-process).
+    .target(
+      name: "DriftSimCLI",
+      dependencies: [
+        "Numerics", "Kernel",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(name: "driftsim", dependencies: ["DriftSimCLI"], swiftSettings: swiftSettings),
+
+    .testTarget(name: "NumericsTests", dependencies: ["Numerics"], swiftSettings: swiftSettings),
+    .testTarget(name: "KernelTests", dependencies: ["Kernel", "Numerics"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DriftSimCLITests", dependencies: ["DriftSimCLI", "driftsim"], swiftSettings: swiftSettings),
+  ],
+  swiftLanguageModes: [.v6]
+)

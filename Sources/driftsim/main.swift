@@ -1,0 +1,3 @@
+import DriftSimCLI
+
+DriftSimCommand.runAndExit()

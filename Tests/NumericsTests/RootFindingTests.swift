@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+import Numerics
+
+@Suite("Brent root finding")
+struct RootFindingTests {
+  @Test("finds roots to machine tolerance")
+  func knownRoots() throws {
+    let dottie = try findRoot(in: 0...1) { cos($0) - $0 }
+    #expect(relativeError(dottie, MPMathReference.dottie) <= 1e-15)
+    let cubeRoot = try findRoot(in: 1...2) { $0 * $0 * $0 - 2 }
+    #expect(relativeError(cubeRoot, MPMathReference.cubeRootOfTwo) <= 1e-15)
+    // A root at the end of the bracket, and a decreasing function.
+    #expect(try findRoot(in: 2...5) { $0 - 2 } == 2)
+    let decreasing = try findRoot(in: 0...10) { 3 - $0 }
+    #expect(abs(decreasing - 3) <= 1e-15)
+  }
+
+  @Test("a reusable solver counts iterations and honours a loose tolerance")
+  func reusableSolver() throws {
+    let solver = BrentRootFinder()
+    let loose = try solver.findRoot(in: 0...4, tolerance: RootTolerance(absolute: 1e-3, relative: 0)) { $0 * $0 - 2 }
+    #expect(abs(loose - 2.0.squareRoot()) <= 1e-3)
+    let loosePasses = solver.lastIterationCount
+    let tight = try solver.findRoot(in: 0...4) { $0 * $0 - 2 }
+    #expect(abs(tight - 2.0.squareRoot()) <= 4e-16)
+    #expect(solver.lastIterationCount > loosePasses)
+  }
+
+  @Test("bad brackets, non-finite functions and iteration caps are errors")
+  func failures() {
+    #expect(throws: NumericsError.self) { try findRoot(in: 2...3) { $0 * $0 - 2 } }
+    #expect(throws: NumericsError.self) { try findRoot(in: 0...1) { _ in Double.nan } }
+    #expect(throws: NumericsError.self) { try findRoot(in: 0...(.infinity)) { $0 - 1 } }
+    #expect(throws: NumericsError.self) {
+      try findRoot(in: 0...1, tolerance: RootTolerance(absolute: 0, relative: 0)) { $0 - 0.5 }
+    }
+    // A function that turns NaN inside the bracket (Brent's first secant step lands at 0.3).
+    #expect(throws: NumericsError.self) {
+      try findRoot(in: -1...2) { x in x > 0 && x < 1 ? Double.nan : x - 0.3 }
+    }
+    do {
+      _ = try findRoot(in: 0...1, maxIterations: 2) { cos($0) - $0 }
+      Issue.record("expected noConvergence")
+    } catch {
+      #expect(error == .noConvergence(routine: "findRoot", iterations: 2))
+    }
+  }
+}
