@@ -3,7 +3,7 @@
 // approximations. See README.md for the quick start and ../shared/DESIGN.md for the architecture.
 import PackageDescription
 
-/// Settings shared by every Swift target: Swift 6 language mode (strict concurrency is the default).
+/// Settings shared by every Swift target (Swift 6 language mode: strict concurrency by default).
 let swiftSettings: [SwiftSetting] = [
   .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -15,6 +15,7 @@ let package = Package(
     .executable(name: "driftsim", targets: ["driftsim"]),
     .library(name: "Numerics", targets: ["Numerics"]),
     .library(name: "Kernel", targets: ["Kernel"]),
+    .library(name: "Stats", targets: ["Stats"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,19 +31,27 @@ let package = Package(
     .target(name: "Numerics", dependencies: ["CGSL"], swiftSettings: swiftSettings),
     // The deterministic discrete-event engine.
     .target(name: "Kernel", dependencies: ["Numerics"], swiftSettings: swiftSettings),
+    // Streaming statistics: moments, time averages, batch means, confidence intervals, quantiles.
+    .target(name: "Stats", dependencies: ["Numerics"], swiftSettings: swiftSettings),
+    // The binary trace format: records, blocks, writer, reader, validation.
+    // Offline analysis of traces (what driftsim-replay computes).
+    // The K-pair interference network: scenarios, fluid value function, power policies, simulation.
+    // Density-dependent population CTMCs and their mean-field limits.
     // The `driftsim` command tree (a library so tests can run commands in-process).
     .target(
       name: "DriftSimCLI",
       dependencies: [
-        "Numerics", "Kernel",
+        "Numerics", "Kernel", "Stats",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
     ),
     .executableTarget(name: "driftsim", dependencies: ["DriftSimCLI"], swiftSettings: swiftSettings),
+    // The `driftsim-replay` command tree.
 
     .testTarget(name: "NumericsTests", dependencies: ["Numerics"], swiftSettings: swiftSettings),
     .testTarget(name: "KernelTests", dependencies: ["Kernel", "Numerics"], swiftSettings: swiftSettings),
+    .testTarget(name: "StatsTests", dependencies: ["Stats", "Numerics"], swiftSettings: swiftSettings),
     .testTarget(
       name: "DriftSimCLITests", dependencies: ["DriftSimCLI", "driftsim"], swiftSettings: swiftSettings),
   ],
