@@ -10,15 +10,17 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
   name: "DriftSim",
-  platforms: [.macOS(.v13)],
+  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "driftsim", targets: ["driftsim"]),
     .library(name: "Numerics", targets: ["Numerics"]),
     .library(name: "Kernel", targets: ["Kernel"]),
     .library(name: "Stats", targets: ["Stats"]),
+    .library(name: "Interference", targets: ["Interference"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     // GSL, the GNU Scientific Library, as a system library (Debian: libgsl-dev).
@@ -36,12 +38,16 @@ let package = Package(
     // The binary trace format: records, blocks, writer, reader, validation.
     // Offline analysis of traces (what driftsim-replay computes).
     // The K-pair interference network: scenarios, fluid value function, power policies, simulation.
+    .target(
+      name: "Interference",
+      dependencies: ["Numerics", "Kernel", "Stats", .product(name: "Yams", package: "Yams")],
+      swiftSettings: swiftSettings),
     // Density-dependent population CTMCs and their mean-field limits.
     // The `driftsim` command tree (a library so tests can run commands in-process).
     .target(
       name: "DriftSimCLI",
       dependencies: [
-        "Numerics", "Kernel", "Stats",
+        "Numerics", "Kernel", "Stats", "Interference",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -52,6 +58,9 @@ let package = Package(
     .testTarget(name: "NumericsTests", dependencies: ["Numerics"], swiftSettings: swiftSettings),
     .testTarget(name: "KernelTests", dependencies: ["Kernel", "Numerics"], swiftSettings: swiftSettings),
     .testTarget(name: "StatsTests", dependencies: ["Stats", "Numerics"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "InterferenceTests", dependencies: ["Interference", "Numerics", "Kernel", "Stats"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "DriftSimCLITests", dependencies: ["DriftSimCLI", "driftsim"], swiftSettings: swiftSettings),
   ],

@@ -11,7 +11,7 @@ public struct DriftSimCommand: ParsableCommand {
       ('-' = stdout only). Exit status: 0 success, 1 bad input or failed check, 2 usage error.
       """,
     version: DriftSimVersion.string,
-    subcommands: [BenchCommand.self]
+    subcommands: [RunCommand.self, FluidValueCommand.self, BenchCommand.self]
   )
 
   public init() {}

@@ -113,6 +113,14 @@ public struct RandomStream {
   ///   - stream: which stream (see `StreamID`).
   ///   - generator: the algorithm; taus2 unless you have a reason.
   public init(seed: UInt64, stream: StreamID, generator: RandomGenerator = .taus2) {
+    self.storage = Storage(generator: RandomStream.makeGenerator(seed: seed, stream: stream, generator: generator))
+    self.baseSeed = seed
+    self.stream = stream
+    self.generator = generator
+  }
+
+  /// Allocates and seeds a GSL generator for (seed, stream) by the documented derivation.
+  static func makeGenerator(seed: UInt64, stream: StreamID, generator: RandomGenerator) -> UnsafeMutablePointer<gsl_rng> {
     GSLRuntime.ensureConfigured()
     guard let rng = gsl_rng_alloc(generator.gslType) else { fatalError("gsl_rng_alloc: out of memory") }
     let words = RandomStream.seedWords(seed: seed, stream: stream)
@@ -126,10 +134,7 @@ public struct RandomStream {
       let low = UInt32(truncatingIfNeeded: words.0)
       gsl_rng_set(rng, UInt(low == 0 ? 1 : low))
     }
-    self.storage = Storage(generator: rng)
-    self.baseSeed = seed
-    self.stream = stream
-    self.generator = generator
+    return rng
   }
 
   /// The two 64-bit words (w1, w2) from which a stream is seeded (see the type's documentation).
@@ -185,4 +190,54 @@ public struct RandomStream {
     let rng = uniqueGenerator()
     for i in buffer.indices { buffer[i] = gsl_ran_exponential(rng, mean) }
   }
+}
+
+/// A fixed set of random streams owned by one simulation, for hot loops.
+///
+/// Stream i draws exactly the sequence of `RandomStream(seed: seed, stream: streams[i])`, but the
+/// bank is a reference type without copy-on-write checks: a draw is one call into GSL. Use it where
+/// a simulation draws millions of times from streams it alone owns; use `RandomStream` (a value)
+/// everywhere else. `copy()` makes an independent bank at the same state (common random numbers).
+public final class RandomStreamBank {
+  @usableFromInline let generators: UnsafeMutablePointer<UnsafeMutablePointer<gsl_rng>>
+  /// Number of streams.
+  public let count: Int
+
+  /// Seeds one generator per stream id.
+  public init(seed: UInt64, streams: [StreamID], generator: RandomGenerator = .taus2) {
+    count = streams.count
+    generators = .allocate(capacity: max(streams.count, 1))
+    for (i, id) in streams.enumerated() {
+      (generators + i).initialize(to: RandomStream.makeGenerator(seed: seed, stream: id, generator: generator))
+    }
+  }
+
+  private init(cloning other: RandomStreamBank) {
+    count = other.count
+    generators = .allocate(capacity: max(other.count, 1))
+    for i in 0..<other.count {
+      guard let clone = gsl_rng_clone(other.generators[i]) else { fatalError("gsl_rng_clone: out of memory") }
+      (generators + i).initialize(to: clone)
+    }
+  }
+
+  deinit {
+    for i in 0..<count { gsl_rng_free(generators[i]) }
+    generators.deallocate()
+  }
+
+  /// An independent bank in the same state: both produce the same future draws.
+  public func copy() -> RandomStreamBank { RandomStreamBank(cloning: self) }
+
+  /// A uniform draw in (0, 1) from stream `index`.
+  @inlinable public func uniformOpen(_ index: Int) -> Double { gsl_rng_uniform_pos(generators[index]) }
+
+  /// An exponential draw with the given mean from stream `index`.
+  @inlinable public func exponential(_ index: Int, mean: Double) -> Double { gsl_ran_exponential(generators[index], mean) }
+
+  /// A Rayleigh-fading power gain |H|² ~ Exp(1) from stream `index`.
+  @inlinable public func rayleighPowerGain(_ index: Int) -> Double { gsl_ran_exponential(generators[index], 1.0) }
+
+  /// A Poisson draw with mean `mean` from stream `index`.
+  @inlinable public func poisson(_ index: Int, mean: Double) -> UInt32 { UInt32(gsl_ran_poisson(generators[index], mean)) }
 }

@@ -121,3 +121,23 @@ struct RandomStreamTests {
     #expect(abs(sac / Double(n)) <= bound)
   }
 }
+
+@Suite("Random stream banks")
+struct RandomStreamBankTests {
+  @Test("stream i of a bank draws what RandomStream draws, and copies replay")
+  func matchesRandomStream() {
+    let ids = [StreamID(1, 0), StreamID(1, 1), StreamID(3, 7)]
+    let bank = RandomStreamBank(seed: 99, streams: ids)
+    for (i, id) in ids.enumerated() {
+      var single = RandomStream(seed: 99, stream: id)
+      for _ in 0..<100 {
+        #expect(bank.exponential(i, mean: 2) == single.exponential(mean: 2))
+        #expect(bank.rayleighPowerGain(i) == single.rayleighPowerGain())
+        #expect(bank.poisson(i, mean: 4) == single.poisson(mean: 4))
+        #expect(bank.uniformOpen(i) == single.uniformOpen())
+      }
+    }
+    let copy = bank.copy()
+    #expect((0..<10).map { _ in copy.uniformOpen(2) } == (0..<10).map { _ in bank.uniformOpen(2) })
+  }
+}

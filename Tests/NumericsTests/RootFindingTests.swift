@@ -48,3 +48,22 @@ struct RootFindingTests {
     }
   }
 }
+
+@Suite("Adaptive integration")
+struct IntegrationTests {
+  @Test("closed forms on finite and semi-infinite intervals")
+  func closedForms() throws {
+    // ∫0^π sin = 2; ∫0^1 x^(-1/2) = 2 (endpoint singularity); ∫1^∞ e^(−x)/x = E1(1); ∫0^∞ e^(−x) ln x = −γ_Euler.
+    #expect(abs(try integrate(from: 0, to: .pi) { sin($0) }.value - 2) <= 1e-13)
+    #expect(abs(try integrate(from: 0, to: 1, relativeTolerance: 1e-10) { 1 / $0.squareRoot() }.value - 2) <= 1e-9)
+    #expect(relativeError(try integrate(from: 1, to: .infinity) { exp(-$0) / $0 }.value, "0.21938393439552027367716377546") <= 1e-12)
+    #expect(abs(try integrate(from: 0, to: .infinity, relativeTolerance: 1e-10) { exp(-$0) * log($0) }.value + 0.577215664901532860606512090082) <= 1e-9)
+  }
+
+  @Test("bad integrands and arguments are errors")
+  func failures() {
+    #expect(throws: NumericsError.self) { try integrate(from: 0, to: 1) { _ in .nan } }
+    #expect(throws: NumericsError.self) { try integrate(from: 1, to: 0) { $0 } }
+    #expect(throws: NumericsError.self) { try integrate(from: 0, to: 1, maxSubintervals: 3) { sin(1 / ($0 + 1e-9)) } }
+  }
+}

@@ -1,0 +1,189 @@
+import Foundation
+
+/// The per-slot power allocation of all pairs (model.md, "Power policies"; paper Algorithm 3),
+/// with preallocated buffers so a slot allocates nothing.
+///
+/// Gains are row-major K × K: `gains[k * K + j]` = g_kj, the power gain from transmitter j to
+/// receiver k in this slot (noise-normalised). Powers are in noise units.
+///
+/// A `final class` over raw buffers: the slot loop writes powers many times per slot, and array
+/// writes in a struct would each pay a uniqueness check.
+public final class PowerAllocator {
+  /// K.
+  public let pairs: Int
+  /// Final powers of the last allocation (K values).
+  let powerBuffer: UnsafeMutablePointer<Double>
+  /// SINR of each pair under the final powers (K values).
+  let sinrBuffer: UnsafeMutablePointer<Double>
+  private let next: UnsafeMutablePointer<Double>
+  private let interference: UnsafeMutablePointer<Double>
+  private let message: UnsafeMutablePointer<Double>
+
+  /// Creates buffers for K pairs.
+  public init(pairs: Int) {
+    self.pairs = pairs
+    func zeros() -> UnsafeMutablePointer<Double> {
+      let p = UnsafeMutablePointer<Double>.allocate(capacity: max(pairs, 1))
+      p.initialize(repeating: 0, count: max(pairs, 1))
+      return p
+    }
+    powerBuffer = zeros()
+    sinrBuffer = zeros()
+    next = zeros()
+    interference = zeros()
+    message = zeros()
+  }
+
+  deinit {
+    for p in [powerBuffer, sinrBuffer, next, interference, message] { p.deallocate() }
+  }
+
+  /// The final powers of the last allocation (noise units).
+  public var power: [Double] { Array(UnsafeBufferPointer(start: powerBuffer, count: pairs)) }
+  /// The SINR of each pair under the final powers.
+  public var sinr: [Double] { Array(UnsafeBufferPointer(start: sinrBuffer, count: pairs)) }
+
+  /// The outcome of one allocation.
+  public struct Outcome: Sendable, Equatable {
+    /// Iterations run (1 for closed-form cases).
+    public var iterations: Int
+    /// Whether the iteration met its tolerance before the cap.
+    public var converged: Bool
+  }
+
+  /// The largest power at which pair k's slot carries no more than `bits`:
+  /// (2^(bits/bitsPerLog2) − 1)(1 + I_k)/g_kk, computed with expm1 for accuracy at small queues.
+  @inline(__always)
+  static func powerCap(bits: Double, bitsPerLog2: Double, interference: Double, directGain: Double) -> Double {
+    expm1(bits / bitsPerLog2 * M_LN2) * (1 + interference) / directGain
+  }
+
+  /// Distributed water-filling (Algorithm 3) for the weight-based policies.
+  /// - Parameters:
+  ///   - gains: g_kj, K × K row-major.
+  ///   - weights: w_k (J'(Q_k), 1 or Q_k).
+  ///   - bits: bits in each queue at the slot start (a pair with 0 bits sends nothing).
+  ///   - kappa: κ, packets per epoch per nat.
+  ///   - gamma: γ.
+  ///   - bitsPerLog2: W τ / N, bits a slot carries per unit of log2(1 + SINR).
+  ///   - tolerance: stop when max_k |Δp_k| / max(1, p_k) ≤ tolerance.
+  ///   - maxIterations: cap; then the last iterate is used.
+  ///   - update: simultaneous (Jacobi) or sequential (Gauss–Seidel).
+  ///   - interferenceFree: all cross gains are zero, so the iteration's fixed point is reached in one
+  ///     step (p_k = min((w_k κ/γ − 1/g_kk)⁺, p_up)); it is computed directly and counted as 1 iteration.
+  public func waterFill(
+    gains: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>, bits: UnsafeBufferPointer<Double>,
+    kappa: Double, gamma: Double, bitsPerLog2: Double, tolerance: Double, maxIterations: Int,
+    update: PowerUpdate, interferenceFree: Bool
+  ) -> Outcome {
+    let k = pairs
+    if interferenceFree {
+      for i in 0..<k {
+        let g = gains[i * k + i]
+        if bits[i] > 0 {
+          let level = weights[i] * kappa / gamma
+          let cap = Self.powerCap(bits: bits[i], bitsPerLog2: bitsPerLog2, interference: 0, directGain: g)
+          powerBuffer[i] = min(max(level - 1 / g, 0), cap)
+        } else {
+          powerBuffer[i] = 0
+        }
+        sinrBuffer[i] = powerBuffer[i] * g
+      }
+      return Outcome(iterations: 1, converged: true)
+    }
+    for i in 0..<k { powerBuffer[i] = 0 }
+    var iterations = 0
+    var converged = false
+    while iterations < maxIterations {
+      iterations += 1
+      var change = 0.0
+      switch update {
+      case .simultaneous:
+        computeInterferenceAndMessages(gains: gains, weights: weights, kappa: kappa)
+        for i in 0..<k {
+          next[i] = bestResponse(i, gains: gains, weights: weights, bits: bits, kappa: kappa, gamma: gamma, bitsPerLog2: bitsPerLog2)
+        }
+        for i in 0..<k {
+          change = max(change, abs(next[i] - powerBuffer[i]) / max(1, next[i]))
+          powerBuffer[i] = next[i]
+        }
+      case .sequential:
+        for i in 0..<k {
+          computeInterferenceAndMessages(gains: gains, weights: weights, kappa: kappa)
+          let p = bestResponse(i, gains: gains, weights: weights, bits: bits, kappa: kappa, gamma: gamma, bitsPerLog2: bitsPerLog2)
+          change = max(change, abs(p - powerBuffer[i]) / max(1, p))
+          powerBuffer[i] = p
+        }
+      }
+      if change <= tolerance {
+        converged = true
+        break
+      }
+    }
+    // SINR under the final powers.
+    for i in 0..<k {
+      var interferenceSum = 0.0
+      for j in 0..<k where j != i { interferenceSum += powerBuffer[j] * gains[i * k + j] }
+      sinrBuffer[i] = powerBuffer[i] * gains[i * k + i] / (1 + interferenceSum)
+    }
+    return Outcome(iterations: iterations, converged: converged)
+  }
+
+  /// I_k = Σ_{j≠k} p_j g_kj and m_k = w_k κ SINR_k / Ψ_k with Ψ_k = 1 + I_k + p_k g_kk.
+  @inline(__always)
+  private func computeInterferenceAndMessages(
+    gains: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>, kappa: Double
+  ) {
+    let k = pairs
+    for i in 0..<k {
+      var sum = 0.0
+      for j in 0..<k where j != i { sum += powerBuffer[j] * gains[i * k + j] }
+      interference[i] = sum
+      let signal = powerBuffer[i] * gains[i * k + i]
+      let psi = 1 + sum + signal
+      message[i] = weights[i] * kappa * (signal / (1 + sum)) / psi
+    }
+  }
+
+  /// p_k ← min{(w_k κ / (Σ_{j≠k} m_j g_jk + γ) − (1 + I_k)/g_kk)⁺, p_up,k}.
+  @inline(__always)
+  private func bestResponse(
+    _ i: Int, gains: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>, bits: UnsafeBufferPointer<Double>,
+    kappa: Double, gamma: Double, bitsPerLog2: Double
+  ) -> Double {
+    guard bits[i] > 0 else { return 0 }
+    let k = pairs
+    var price = gamma
+    for j in 0..<k where j != i { price += message[j] * gains[j * k + i] }
+    let g = gains[i * k + i]
+    let level = weights[i] * kappa / price
+    let p = max(level - (1 + interference[i]) / g, 0)
+    return min(p, Self.powerCap(bits: bits[i], bitsPerLog2: bitsPerLog2, interference: interference[i], directGain: g))
+  }
+
+  /// TDMA: the non-empty pair with the largest g_kk sends alone with single-user water-filling
+  /// p = min{(κ/γ − 1/g_kk)⁺, p_up}; every other pair is silent.
+  /// - Returns: the transmitting pair, or nil if every queue is empty.
+  @discardableResult
+  public func orthogonal(
+    gains: UnsafeBufferPointer<Double>, bits: UnsafeBufferPointer<Double>, kappa: Double, gamma: Double, bitsPerLog2: Double
+  ) -> Int? {
+    let k = pairs
+    var best: Int? = nil
+    var bestGain = -1.0
+    for i in 0..<k {
+      powerBuffer[i] = 0
+      sinrBuffer[i] = 0
+      if bits[i] > 0 && gains[i * k + i] > bestGain {
+        bestGain = gains[i * k + i]
+        best = i
+      }
+    }
+    if let i = best {
+      let cap = Self.powerCap(bits: bits[i], bitsPerLog2: bitsPerLog2, interference: 0, directGain: bestGain)
+      powerBuffer[i] = min(max(kappa / gamma - 1 / bestGain, 0), cap)
+      sinrBuffer[i] = powerBuffer[i] * bestGain
+    }
+    return best
+  }
+}

@@ -1,0 +1,286 @@
+import Foundation
+import Yams
+
+/// A value read from a scenario file or a `--set` override, with where it came from.
+public indirect enum ConfigValue: Sendable, Equatable {
+  /// A number (integers included).
+  case number(Double, text: String)
+  /// A string (quoted, or a plain word that is not a number or boolean).
+  case string(String)
+  /// true or false.
+  case bool(Bool)
+  /// A list.
+  case list([ConfigValue])
+  /// A nested mapping (not valid for any key; reported as an error).
+  case mapping
+  /// null / ~ / empty.
+  case null
+
+  /// A short rendering for error messages.
+  var shown: String {
+    switch self {
+    case let .number(_, text): return text
+    case let .string(s): return "'\(s)'"
+    case let .bool(b): return b ? "true" : "false"
+    case let .list(items): return "[" + items.map(\.shown).joined(separator: ", ") + "]"
+    case .mapping: return "a mapping"
+    case .null: return "null"
+    }
+  }
+}
+
+/// Builds a validated `Scenario` from a preset, then a scenario file, then `--set key=value`
+/// overrides (later wins). Unknown keys, wrong types and out-of-range values are errors naming the
+/// key and its source (file:line or the --set argument).
+public struct ScenarioBuilder: Sendable {
+  /// The scenario so far.
+  public private(set) var scenario: Scenario
+  /// Keys set explicitly (by the preset, the file or --set), in order.
+  public private(set) var explicitKeys: [String] = []
+
+  /// Built-in presets by name.
+  public static let presets: [String: String] = [
+    "paper": "the paper's setting (K=5, L_kk=1, L_kj=0.1, W=10 MHz, τ=5 ms, S̄=30 kbit, β=1, λ=1 packet/epoch, N=10), γ=1, fluid policy"
+  ]
+
+  /// Every key a scenario accepts, with its unit and meaning (for --help and errors).
+  public static let keyDocumentation: [(key: String, doc: String)] = [
+    ("pairs", "K, number of transmitter–receiver pairs (1…64)"),
+    ("arrivalRate", "λ_k, Poisson arrivals in packets/epoch: a number or a list of K (≥ 0)"),
+    ("directGain", "L_kk, direct path gain: a number or a list of K (> 0)"),
+    ("crossGain", "L_kj, cross path gain: a number (every k ≠ j) or a K×K list of lists (≥ 0; diagonal ignored)"),
+    ("bandwidthHz", "W, bandwidth in Hz (> 0)"),
+    ("epochSeconds", "τ, epoch length in seconds (> 0)"),
+    ("slotsPerEpoch", "N, fading slots per epoch (1…10000)"),
+    ("meanPacketBits", "S̄, mean packet size in bits (> 0); sizes are exponential"),
+    ("beta", "β, delay weight (> 0)"),
+    ("gamma", "γ, power price (> 0); calibrated instead when targetSNRdB is set"),
+    ("targetSNRdB", "average transmit SNR target in dB (calibrates γ); null for none"),
+    ("policy", "fluid | csi-only | qwto | tdma"),
+    ("epochs", "epochs per replication, warm-up included (≥ 1)"),
+    ("warmupEpochs", "epochs excluded from statistics (0 ≤ warmupEpochs < epochs)"),
+    ("seed", "base seed (0 … 2^64−1)"),
+    ("replications", "independent replications (1…10000)"),
+    ("traceLevel", "off | packets | epochs | slots: what --trace records"),
+    ("tolerance", "relative tolerance of the per-slot power iteration (> 0)"),
+    ("maxIterations", "iteration cap of the per-slot power iteration (≥ 1)"),
+    ("powerUpdate", "simultaneous | sequential updates in the power iteration"),
+    ("maxQueuePackets", "stop as unstable when a queue exceeds this many packets (> 0)"),
+    ("pilotEpochs", "epochs per pilot run of the γ calibration (≥ 10)"),
+    ("calibrationToleranceDB", "accepted |SNR − target| of calibration pilots, in dB (> 0)"),
+    ("initialQueuePackets", "backlog at time 0 in packets: a number or a list of K (integers ≥ 0)"),
+  ]
+
+  /// Starts from the defaults.
+  public init() { scenario = Scenario() }
+
+  /// Starts from a named preset.
+  /// - Throws: `ScenarioError` for an unknown preset name.
+  public init(preset: String) throws(ScenarioError) {
+    guard Self.presets[preset] != nil else {
+      throw ScenarioError("unknown preset '\(preset)'; known presets: \(Self.presets.keys.sorted().joined(separator: ", "))")
+    }
+    scenario = Scenario()  // `paper` is the default scenario
+  }
+
+  /// Applies every key of a YAML or JSON document.
+  /// - Parameters:
+  ///   - text: the document (a mapping of key: value).
+  ///   - source: the file name used in error messages.
+  public mutating func apply(document text: String, source: String) throws(ScenarioError) {
+    let node: Node?
+    do {
+      node = try Yams.compose(yaml: text)
+    } catch {
+      // Yams's messages span several lines with context; keep the error to one line.
+      let oneLine = "\(error)".split(whereSeparator: \.isNewline).prefix(1).joined()
+      throw ScenarioError("\(source): not valid YAML or JSON: \(oneLine)")
+    }
+    guard let node else { return }  // empty file
+    guard case let .mapping(mapping) = node else {
+      throw ScenarioError("\(source): expected a mapping of key: value at the top level")
+    }
+    var seen = Set<String>()
+    for (keyNode, valueNode) in mapping {
+      let line = keyNode.mark.map { ":\($0.line)" } ?? ""
+      guard let key = keyNode.string else {
+        throw ScenarioError("\(source)\(line): keys must be plain words")
+      }
+      guard seen.insert(key).inserted else {
+        throw ScenarioError("\(source)\(line): key '\(key)' appears twice")
+      }
+      try set(key, Self.value(of: valueNode), source: "\(source)\(line)")
+    }
+  }
+
+  /// Applies one `key=value` override (the value is read as YAML: `0.1`, `[1, 2]`, `fluid`).
+  public mutating func apply(override assignment: String) throws(ScenarioError) {
+    guard let equals = assignment.firstIndex(of: "=") else {
+      throw ScenarioError("--set \(assignment): expected key=value")
+    }
+    let key = String(assignment[..<equals]).trimmingCharacters(in: .whitespaces)
+    let text = String(assignment[assignment.index(after: equals)...])
+    let value: ConfigValue
+    do {
+      value = try Yams.compose(yaml: text).map(Self.value(of:)) ?? .null
+    } catch {
+      throw ScenarioError("--set \(assignment): cannot read the value '\(text)'")
+    }
+    try set(key, value, source: "--set \(assignment)")
+  }
+
+  /// Converts a YAML node to a `ConfigValue`.
+  static func value(of node: Node) -> ConfigValue {
+    switch node {
+    case let .scalar(scalar):
+      let text = scalar.string
+      if scalar.style == .plain {
+        if text.isEmpty || text == "~" || text == "null" { return .null }
+        if text == "true" { return .bool(true) }
+        if text == "false" { return .bool(false) }
+        if let number = Double(text.replacingOccurrences(of: "_", with: "")) { return .number(number, text: text) }
+      }
+      return .string(text)
+    case let .sequence(sequence): return .list(sequence.map(value(of:)))
+    case .mapping: return .mapping
+    case .alias: return .string("*alias")
+    }
+  }
+
+  /// Sets one key after checking its type and range.
+  public mutating func set(_ key: String, _ value: ConfigValue, source: String) throws(ScenarioError) {
+    func fail(_ expected: String) -> ScenarioError {
+      ScenarioError("\(source): key '\(key)': expected \(expected), got \(value.shown)")
+    }
+    func number(_ expected: String, _ valid: (Double) -> Bool) throws(ScenarioError) -> Double {
+      guard case let .number(x, _) = value, x.isFinite, valid(x) else { throw fail(expected) }
+      return x
+    }
+    func integer(_ expected: String, _ range: ClosedRange<Int>) throws(ScenarioError) -> Int {
+      guard case let .number(x, _) = value, x == x.rounded(), let i = Int(exactly: x), range.contains(i) else {
+        throw fail(expected)
+      }
+      return i
+    }
+    func word<T: RawRepresentable & CaseIterable>(_ type: T.Type) throws(ScenarioError) -> T where T.RawValue == String {
+      guard case let .string(s) = value, let parsed = T(rawValue: s) else {
+        throw fail("one of " + T.allCases.map(\.rawValue).joined(separator: " | "))
+      }
+      return parsed
+    }
+    func perPair(_ expected: String, _ valid: (Double) -> Bool) throws(ScenarioError) -> PerPair {
+      switch value {
+      case let .number(x, _) where x.isFinite && valid(x): return .all(x)
+      case let .list(items):
+        var values: [Double] = []
+        for item in items {
+          guard case let .number(x, _) = item, x.isFinite, valid(x) else { throw fail(expected) }
+          values.append(x)
+        }
+        guard !values.isEmpty else { throw fail(expected) }
+        return .each(values)
+      default: throw fail(expected)
+      }
+    }
+
+    switch key {
+    case "pairs": scenario.pairs = try integer("an integer from 1 to 64", 1...64)
+    case "arrivalRate": scenario.arrivalRate = try perPair("a rate ≥ 0 (packets/epoch) or a list of them", { $0 >= 0 })
+    case "directGain": scenario.directGain = try perPair("a gain > 0 or a list of them", { $0 > 0 })
+    case "crossGain":
+      switch value {
+      case let .number(x, _) where x.isFinite && x >= 0: scenario.crossGain = .all(x)
+      case let .list(rows):
+        var matrix: [[Double]] = []
+        for row in rows {
+          guard case let .list(items) = row else { throw fail("a gain ≥ 0 or a K×K list of lists of gains ≥ 0") }
+          var values: [Double] = []
+          for item in items {
+            guard case let .number(x, _) = item, x.isFinite, x >= 0 else {
+              throw fail("a gain ≥ 0 or a K×K list of lists of gains ≥ 0")
+            }
+            values.append(x)
+          }
+          matrix.append(values)
+        }
+        scenario.crossGain = .matrix(matrix)
+      default: throw fail("a gain ≥ 0 or a K×K list of lists of gains ≥ 0")
+      }
+    case "bandwidthHz": scenario.bandwidthHz = try number("a bandwidth > 0 (Hz)", { $0 > 0 })
+    case "epochSeconds": scenario.epochSeconds = try number("an epoch length > 0 (seconds)", { $0 > 0 })
+    case "slotsPerEpoch": scenario.slotsPerEpoch = try integer("an integer from 1 to 10000", 1...10_000)
+    case "meanPacketBits": scenario.meanPacketBits = try number("a mean packet size > 0 (bits)", { $0 > 0 })
+    case "beta": scenario.beta = try number("a delay weight > 0", { $0 > 0 })
+    case "gamma": scenario.gamma = try number("a power price > 0", { $0 > 0 })
+    case "targetSNRdB":
+      if value == .null { scenario.targetSNRdB = nil } else {
+        scenario.targetSNRdB = try number("an SNR in dB between −30 and 60, or null", { $0 >= -30 && $0 <= 60 })
+      }
+    case "policy": scenario.policy = try word(PolicyName.self)
+    case "epochs": scenario.epochs = try integer("an integer from 1 to 10^12", 1...1_000_000_000_000)
+    case "warmupEpochs": scenario.warmupEpochs = try integer("an integer ≥ 0", 0...1_000_000_000_000)
+    case "seed":
+      guard case let .number(_, text) = value, let seed = UInt64(text) else { throw fail("an integer from 0 to 2^64 − 1") }
+      scenario.seed = seed
+    case "replications": scenario.replications = try integer("an integer from 1 to 10000", 1...10_000)
+    case "traceLevel": scenario.traceLevel = try word(TraceLevel.self)
+    case "tolerance": scenario.tolerance = try number("a tolerance > 0", { $0 > 0 })
+    case "maxIterations": scenario.maxIterations = try integer("an integer from 1 to 100000", 1...100_000)
+    case "powerUpdate": scenario.powerUpdate = try word(PowerUpdate.self)
+    case "maxQueuePackets": scenario.maxQueuePackets = try number("a number of packets > 0", { $0 > 0 })
+    case "pilotEpochs": scenario.pilotEpochs = try integer("an integer ≥ 10", 10...1_000_000_000)
+    case "calibrationToleranceDB": scenario.calibrationToleranceDB = try number("a tolerance > 0 (dB)", { $0 > 0 })
+    case "initialQueuePackets":
+      scenario.initialQueuePackets = try perPair("a whole number of packets ≥ 0 or a list of them", { $0 >= 0 && $0 == $0.rounded() && $0 <= 1e9 })
+    default:
+      let known = Self.keyDocumentation.map(\.key)
+      let suggestion = known.min { editDistance($0, key) < editDistance($1, key) }.map { " (did you mean '\($0)'?)" } ?? ""
+      throw ScenarioError("\(source): unknown key '\(key)'\(suggestion); known keys: \(known.joined(separator: ", "))")
+    }
+    explicitKeys.append(key)
+  }
+
+  /// Checks the relations between keys (list lengths against `pairs`, warm-up below epochs) and
+  /// returns the scenario.
+  public func validated() throws(ScenarioError) -> Scenario {
+    let s = scenario
+    if s.arrivalRate.resolved(pairs: s.pairs) == nil {
+      throw ScenarioError("key 'arrivalRate': the list has \(listCount(s.arrivalRate)) entries but pairs = \(s.pairs)")
+    }
+    if s.directGain.resolved(pairs: s.pairs) == nil {
+      throw ScenarioError("key 'directGain': the list has \(listCount(s.directGain)) entries but pairs = \(s.pairs)")
+    }
+    if case let .matrix(rows) = s.crossGain, rows.count != s.pairs || rows.contains(where: { $0.count != s.pairs }) {
+      throw ScenarioError("key 'crossGain': expected a \(s.pairs)×\(s.pairs) matrix (pairs = \(s.pairs)), got \(rows.count) rows of lengths \(rows.map(\.count))")
+    }
+    if s.warmupEpochs >= s.epochs {
+      throw ScenarioError("key 'warmupEpochs': \(s.warmupEpochs) must be less than epochs = \(s.epochs)")
+    }
+    guard let backlog = s.initialQueuePackets.resolved(pairs: s.pairs) else {
+      throw ScenarioError("key 'initialQueuePackets': the list has \(listCount(s.initialQueuePackets)) entries but pairs = \(s.pairs)")
+    }
+    if s.arrivalRate.resolved(pairs: s.pairs)!.allSatisfy({ $0 == 0 }) && backlog.allSatisfy({ $0 == 0 }) {
+      throw ScenarioError("key 'arrivalRate': every pair has rate 0 and no initial backlog, so there is nothing to simulate")
+    }
+    return s
+  }
+
+  private func listCount(_ p: PerPair) -> Int {
+    if case let .each(values) = p { return values.count }
+    return 1
+  }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+func editDistance(_ a: String, _ b: String) -> Int {
+  let a = Array(a.lowercased()), b = Array(b.lowercased())
+  var previous = Array(0...b.count)
+  for i in 1...max(a.count, 1) where !a.isEmpty {
+    var current = [i] + Array(repeating: 0, count: b.count)
+    for j in 1...max(b.count, 1) where !b.isEmpty {
+      current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return a.isEmpty ? b.count : previous[b.count]
+}
