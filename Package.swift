@@ -13,10 +13,13 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "driftsim", targets: ["driftsim"]),
+    .executable(name: "driftsim-replay", targets: ["driftsim-replay"]),
     .library(name: "Numerics", targets: ["Numerics"]),
     .library(name: "Kernel", targets: ["Kernel"]),
     .library(name: "Stats", targets: ["Stats"]),
+    .library(name: "Trace", targets: ["Trace"]),
     .library(name: "Interference", targets: ["Interference"]),
+    .library(name: "MeanField", targets: ["MeanField"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,33 +39,58 @@ let package = Package(
     // Streaming statistics: moments, time averages, batch means, confidence intervals, quantiles.
     .target(name: "Stats", dependencies: ["Numerics"], swiftSettings: swiftSettings),
     // The binary trace format: records, blocks, writer, reader, validation.
+    .target(name: "Trace", dependencies: [], swiftSettings: swiftSettings),
     // Offline analysis of traces (what driftsim-replay computes).
+    .target(name: "Replay", dependencies: ["Trace", "Stats", "Numerics"], swiftSettings: swiftSettings),
     // The K-pair interference network: scenarios, fluid value function, power policies, simulation.
     .target(
       name: "Interference",
-      dependencies: ["Numerics", "Kernel", "Stats", .product(name: "Yams", package: "Yams")],
+      dependencies: ["Numerics", "Kernel", "Stats", "Trace", .product(name: "Yams", package: "Yams")],
       swiftSettings: swiftSettings),
     // Density-dependent population CTMCs and their mean-field limits.
+    .target(
+      name: "MeanField", dependencies: ["Numerics", "Kernel", "Stats", "Trace"], swiftSettings: swiftSettings),
+    // Fluid approximations against detailed models: value iteration, fluid drains, policy gaps.
+    .target(
+      name: "FluidValidation", dependencies: ["Interference", "Numerics", "Stats", "Kernel"], swiftSettings: swiftSettings),
     // The `driftsim` command tree (a library so tests can run commands in-process).
     .target(
       name: "DriftSimCLI",
       dependencies: [
-        "Numerics", "Kernel", "Stats", "Interference",
+        "Numerics", "Kernel", "Stats", "Trace", "Interference", "MeanField", "FluidValidation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
     ),
     .executableTarget(name: "driftsim", dependencies: ["DriftSimCLI"], swiftSettings: swiftSettings),
     // The `driftsim-replay` command tree.
+    .target(
+      name: "ReplayCLI",
+      dependencies: [
+        "Trace", "Replay", "Stats", "MeanField",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(name: "driftsim-replay", dependencies: ["ReplayCLI"], swiftSettings: swiftSettings),
 
     .testTarget(name: "NumericsTests", dependencies: ["Numerics"], swiftSettings: swiftSettings),
     .testTarget(name: "KernelTests", dependencies: ["Kernel", "Numerics"], swiftSettings: swiftSettings),
     .testTarget(name: "StatsTests", dependencies: ["Stats", "Numerics"], swiftSettings: swiftSettings),
+    .testTarget(name: "TraceTests", dependencies: ["Trace"], swiftSettings: swiftSettings),
+    .testTarget(name: "ReplayTests", dependencies: ["Replay", "Trace", "Stats"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "InterferenceTests", dependencies: ["Interference", "Numerics", "Kernel", "Stats"],
+      name: "InterferenceTests", dependencies: ["Interference", "Numerics", "Kernel", "Stats", "Trace"],
       swiftSettings: swiftSettings),
     .testTarget(
+      name: "FluidValidationTests", dependencies: ["FluidValidation", "Interference", "Numerics", "Stats"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "MeanFieldTests", dependencies: ["MeanField", "Numerics", "Stats", "Trace"], swiftSettings: swiftSettings),
+    .testTarget(
       name: "DriftSimCLITests", dependencies: ["DriftSimCLI", "driftsim"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "ReplayCLITests", dependencies: ["ReplayCLI", "driftsim-replay"], swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]
 )

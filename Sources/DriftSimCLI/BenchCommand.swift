@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Run a performance benchmark and print its figures.",
     discussion: "Build with -c release before trusting any number (tools/setup.sh does).",
-    subcommands: [BenchKernelCommand.self]
+    subcommands: [BenchKernelCommand.self, BenchInterferenceCommand.self]
   )
 }
 

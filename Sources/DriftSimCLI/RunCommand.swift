@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Interference
+import Trace
 
 /// `driftsim run`: simulate one interference-network scenario.
 struct RunCommand: ParsableCommand {
@@ -67,8 +68,17 @@ struct RunCommand: ParsableCommand {
       try recorder?.finish()
       return NetworkRun.summarize(scenario, gamma: gamma, results: results, wallSeconds: wall, calibration: calibration)
     } catch let error as SimulationError {
+      // Keep what was recorded: the trace is finished (flagged interrupted after a signal) so it
+      // can be analysed up to the failure.
       try? recorder?.finish()
+      if TraceInterruption.isRequested {
+        StandardError.write("driftsim: interrupted; the trace holds everything up to \(error.description)\n")
+        Foundation.exit(TraceInterruption.exitStatus)
+      }
       throw DriftSimError(error.description)
+    } catch {
+      recorder?.abandon()
+      throw error
     }
   }
 

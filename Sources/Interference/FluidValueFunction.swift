@@ -132,7 +132,11 @@ public struct FluidValueFunction: Sendable {
     // Rounding in q near a previous root can put q(lower) a hair above Q: then fall back to v.
     let atLower = self.queue(atSlope: lower) - queue
     if atLower == 0 { return lower }
-    if atLower > 0 { lower = v }
+    if atLower > 0 {
+      lower = v
+      // Q below the rounding noise of q near its double root at v: J'(Q) = v to working precision.
+      if self.queue(atSlope: v) - queue >= 0 { return v }
+    }
     // Grow the upper end until it brackets: q is increasing on [v, ∞).
     var steps = 0
     while self.queue(atSlope: upper) < queue {

@@ -300,6 +300,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
         gains[row + transmitter] = pathGain == 0 ? 0 : pathGain * fadingStreams.rayleighPowerGain(receiver)
       }
       work.bitsAtSlotStart[receiver] = work.queueBits[receiver]
+      work.packetsAtSlotStart[receiver] = queues.count(receiver)
     }
     allocate()
     nextSlotIndex = index + 1
@@ -337,8 +338,13 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
         let capacity = parameters.bitsPerLog2 * log2(1 + sinrs[pair])
         let available = work.bitsAtSlotStart[pair]
         // A power at its cap p_up sends the whole queue; allow for rounding in p_up and log2.
-        served = capacity >= available * (1 - 1e-9) ? available : capacity
-        serve(pair: pair, bits: served, at: endTime)
+        if capacity >= available * (1 - 1e-9) {
+          served = available
+          serveAll(pair: pair, packets: work.packetsAtSlotStart[pair], bits: available, at: endTime)
+        } else {
+          served = capacity
+          serve(pair: pair, bits: served, at: endTime)
+        }
       }
       slotPower += power
       if inWindow {
@@ -361,21 +367,39 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
     }
   }
 
+  /// Sends every packet that was queued at the slot start (they leave at `time`, the slot end).
+  /// Counting packets rather than comparing bit totals keeps rounding in the running bit count from
+  /// stranding a sliver of a packet.
+  private mutating func serveAll(pair: Int, packets: Int, bits: Double, at time: Double) {
+    for _ in 0..<packets { depart(pair: pair, at: time) }
+    work.queueBits[pair] = queues.count(pair) == 0 ? 0 : max(work.queueBits[pair] - bits, 0)
+    if packets > 0 && inWindow {
+      result.pairs[pair].packetsPresent.record(Double(queues.count(pair)), at: time)
+    }
+  }
+
+  @inline(__always)
+  private mutating func depart(pair: Int, at time: Double) {
+    let head = queues.first(pair)
+    queues.removeFirst(pair)
+    let delay = time - head.arrivalTime
+    if inWindow {
+      result.pairs[pair].delay.add(delay)
+      result.pooledDelay.add(delay)
+    }
+    if recordPackets { recorder!.packetDeparted(pair: pair, packetID: head.id, time: time, delay: delay) }
+  }
+
   private mutating func serve(pair: Int, bits: Double, at time: Double) {
     var remaining = bits
     var departed = 0
     while remaining > 0 && queues.count(pair) > 0 {
       let head = queues.first(pair)
-      if head.remainingBits <= remaining {
+      // A remainder below a micro-bit is rounding, not data: the packet is complete.
+      if head.remainingBits <= remaining + 1e-6 {
         remaining -= head.remainingBits
-        queues.removeFirst(pair)
+        depart(pair: pair, at: time)
         departed += 1
-        let delay = time - head.arrivalTime
-        if inWindow {
-          result.pairs[pair].delay.add(delay)
-          result.pooledDelay.add(delay)
-        }
-        if recordPackets { recorder!.packetDeparted(pair: pair, packetID: head.id, time: time, delay: delay) }
       } else {
         queues.serveHead(pair, bits: remaining)
         remaining = 0
@@ -399,6 +423,8 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
       queueQuarterCounts[quarter] += 1
     }
     for pair in 0..<k {
+      // Re-sum small queues exactly so rounding in the running bit count cannot accumulate.
+      if queues.count(pair) <= 64 { work.queueBits[pair] = queues.totalBits(pair) }
       let packets = work.queueBits[pair] / parameters.meanPacketBits
       if packets > scenario.maxQueuePackets {
         failure = SimulationError(

@@ -67,6 +67,13 @@ final class PacketQueues {
     counts[k] -= 1
   }
 
+  /// The bits remaining in pair k's queue, summed packet by packet (O(count)).
+  func totalBits(_ k: Int) -> Double {
+    var sum = 0.0
+    for i in 0..<counts[k] { sum += remaining[k][(heads[k] + i) & (capacities[k] - 1)] }
+    return sum
+  }
+
   /// Reduces pair k's head packet by `bits`.
   @inline(__always) func serveHead(_ k: Int, bits: Double) {
     remaining[k][heads[k]] -= bits
@@ -105,6 +112,8 @@ final class SlotWorkspace {
   let queueBits: UnsafeMutablePointer<Double>
   /// Bits in each queue at the start of the current slot.
   let bitsAtSlotStart: UnsafeMutablePointer<Double>
+  /// Packets in each queue at the start of the current slot.
+  let packetsAtSlotStart: UnsafeMutablePointer<Int>
   /// Epoch weights w_k.
   let weights: UnsafeMutablePointer<Double>
   /// Σ power over the measurement window's slots.
@@ -125,12 +134,15 @@ final class SlotWorkspace {
     queueBits = zeros(pairs)
     bitsAtSlotStart = zeros(pairs)
     weights = zeros(pairs)
+    packetsAtSlotStart = .allocate(capacity: pairs)
+    packetsAtSlotStart.initialize(repeating: 0, count: pairs)
     powerSum = zeros(pairs)
     bitsServed = zeros(pairs)
   }
 
   deinit {
     for p in [gains, pathGains, queueBits, bitsAtSlotStart, weights, powerSum, bitsServed] { p.deallocate() }
+    packetsAtSlotStart.deallocate()
   }
 }
 

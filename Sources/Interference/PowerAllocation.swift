@@ -18,6 +18,12 @@ public final class PowerAllocator {
   private let next: UnsafeMutablePointer<Double>
   private let interference: UnsafeMutablePointer<Double>
   private let message: UnsafeMutablePointer<Double>
+  /// (2^(bits/bitsPerLog2) − 1)/g_kk per pair for the current slot: p_up = capFactor·(1 + I_k).
+  private let capFactor: UnsafeMutablePointer<Double>
+  /// 1/g_kk for the current slot.
+  private let inverseDirectGain: UnsafeMutablePointer<Double>
+  /// w_k κ for pairs with bits to send, 0 for empty queues (which never transmit).
+  private let waterWeight: UnsafeMutablePointer<Double>
 
   /// Creates buffers for K pairs.
   public init(pairs: Int) {
@@ -32,10 +38,13 @@ public final class PowerAllocator {
     next = zeros()
     interference = zeros()
     message = zeros()
+    capFactor = zeros()
+    inverseDirectGain = zeros()
+    waterWeight = zeros()
   }
 
   deinit {
-    for p in [powerBuffer, sinrBuffer, next, interference, message] { p.deallocate() }
+    for p in [powerBuffer, sinrBuffer, next, interference, message, capFactor, inverseDirectGain, waterWeight] { p.deallocate() }
   }
 
   /// The final powers of the last allocation (noise units).
@@ -91,74 +100,73 @@ public final class PowerAllocator {
       }
       return Outcome(iterations: 1, converged: true)
     }
-    for i in 0..<k { powerBuffer[i] = 0 }
+    for i in 0..<k {
+      powerBuffer[i] = 0
+      inverseDirectGain[i] = 1 / gains[i * k + i]
+      // The cap's expm1 depends only on the queue: once per slot, not once per iteration.
+      capFactor[i] = bits[i] > 0 ? expm1(bits[i] / bitsPerLog2 * M_LN2) * inverseDirectGain[i] : 0
+      waterWeight[i] = bits[i] > 0 ? weights[i] * kappa : 0
+    }
     var iterations = 0
     var converged = false
     while iterations < maxIterations {
       iterations += 1
-      var change = 0.0
+      var converging = true
       switch update {
       case .simultaneous:
-        computeInterferenceAndMessages(gains: gains, weights: weights, kappa: kappa)
+        computeInterferenceAndMessages(gains: gains)
+        for i in 0..<k { next[i] = bestResponse(i, gains: gains, gamma: gamma) }
         for i in 0..<k {
-          next[i] = bestResponse(i, gains: gains, weights: weights, bits: bits, kappa: kappa, gamma: gamma, bitsPerLog2: bitsPerLog2)
-        }
-        for i in 0..<k {
-          change = max(change, abs(next[i] - powerBuffer[i]) / max(1, next[i]))
-          powerBuffer[i] = next[i]
+          let p = next[i]
+          if abs(p - powerBuffer[i]) > tolerance * max(1, p) { converging = false }
+          powerBuffer[i] = p
         }
       case .sequential:
         for i in 0..<k {
-          computeInterferenceAndMessages(gains: gains, weights: weights, kappa: kappa)
-          let p = bestResponse(i, gains: gains, weights: weights, bits: bits, kappa: kappa, gamma: gamma, bitsPerLog2: bitsPerLog2)
-          change = max(change, abs(p - powerBuffer[i]) / max(1, p))
+          computeInterferenceAndMessages(gains: gains)
+          let p = bestResponse(i, gains: gains, gamma: gamma)
+          if abs(p - powerBuffer[i]) > tolerance * max(1, p) { converging = false }
           powerBuffer[i] = p
         }
       }
-      if change <= tolerance {
+      if converging {
         converged = true
         break
       }
     }
     // SINR under the final powers.
-    for i in 0..<k {
-      var interferenceSum = 0.0
-      for j in 0..<k where j != i { interferenceSum += powerBuffer[j] * gains[i * k + j] }
-      sinrBuffer[i] = powerBuffer[i] * gains[i * k + i] / (1 + interferenceSum)
-    }
+    computeInterferenceAndMessages(gains: gains)
+    for i in 0..<k { sinrBuffer[i] = powerBuffer[i] * gains[i * k + i] / (1 + interference[i]) }
     return Outcome(iterations: iterations, converged: converged)
   }
 
-  /// I_k = Σ_{j≠k} p_j g_kj and m_k = w_k κ SINR_k / Ψ_k with Ψ_k = 1 + I_k + p_k g_kk.
+  /// I_k = Σ_{j≠k} p_j g_kj and m_k = w_k κ SINR_k / Ψ_k with Ψ_k = 1 + I_k + p_k g_kk, i.e.
+  /// m_k = w_k κ s_k / ((1 + I_k)(1 + I_k + s_k)) with s_k = p_k g_kk.
   @inline(__always)
-  private func computeInterferenceAndMessages(
-    gains: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>, kappa: Double
-  ) {
+  private func computeInterferenceAndMessages(gains: UnsafeBufferPointer<Double>) {
     let k = pairs
     for i in 0..<k {
-      var sum = 0.0
-      for j in 0..<k where j != i { sum += powerBuffer[j] * gains[i * k + j] }
+      let row = i * k
+      var total = 0.0
+      for j in 0..<k { total += powerBuffer[j] * gains[row + j] }
+      let signal = powerBuffer[i] * gains[row + i]
+      let sum = total - signal
       interference[i] = sum
-      let signal = powerBuffer[i] * gains[i * k + i]
-      let psi = 1 + sum + signal
-      message[i] = weights[i] * kappa * (signal / (1 + sum)) / psi
+      let noisePlusInterference = 1 + sum
+      message[i] = waterWeight[i] * signal / (noisePlusInterference * (noisePlusInterference + signal))
     }
   }
 
   /// p_k ← min{(w_k κ / (Σ_{j≠k} m_j g_jk + γ) − (1 + I_k)/g_kk)⁺, p_up,k}.
   @inline(__always)
-  private func bestResponse(
-    _ i: Int, gains: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>, bits: UnsafeBufferPointer<Double>,
-    kappa: Double, gamma: Double, bitsPerLog2: Double
-  ) -> Double {
-    guard bits[i] > 0 else { return 0 }
+  private func bestResponse(_ i: Int, gains: UnsafeBufferPointer<Double>, gamma: Double) -> Double {
+    guard waterWeight[i] > 0 else { return 0 }
     let k = pairs
-    var price = gamma
-    for j in 0..<k where j != i { price += message[j] * gains[j * k + i] }
-    let g = gains[i * k + i]
-    let level = weights[i] * kappa / price
-    let p = max(level - (1 + interference[i]) / g, 0)
-    return min(p, Self.powerCap(bits: bits[i], bitsPerLog2: bitsPerLog2, interference: interference[i], directGain: g))
+    var price = gamma - message[i] * gains[i * k + i]
+    for j in 0..<k { price += message[j] * gains[j * k + i] }
+    let noisePlusInterference = 1 + interference[i]
+    let p = max(waterWeight[i] / price - noisePlusInterference * inverseDirectGain[i], 0)
+    return min(p, capFactor[i] * noisePlusInterference)
   }
 
   /// TDMA: the non-empty pair with the largest g_kk sends alone with single-user water-filling

@@ -21,7 +21,7 @@ public enum PowerUpdate: String, CaseIterable, Sendable, Codable {
 }
 
 /// Which trace records a run writes.
-public enum TraceLevel: String, CaseIterable, Sendable, Codable {
+public enum NetworkTraceLevel: String, CaseIterable, Sendable, Codable {
   /// No trace, even with --trace.
   case off
   /// Packet arrivals and departures.
@@ -122,7 +122,7 @@ public struct Scenario: Sendable, Equatable, Codable {
   /// Independent replications (seeds derived from (seed, replication)).
   public var replications = 1
   /// Which records `--trace` writes.
-  public var traceLevel: TraceLevel = .packets
+  public var traceLevel: NetworkTraceLevel = .packets
   /// Relative tolerance of the per-slot power iteration.
   public var tolerance = 1e-9
   /// Iteration cap of the per-slot power iteration.

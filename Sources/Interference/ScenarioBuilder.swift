@@ -223,7 +223,7 @@ public struct ScenarioBuilder: Sendable {
       guard case let .number(_, text) = value, let seed = UInt64(text) else { throw fail("an integer from 0 to 2^64 − 1") }
       scenario.seed = seed
     case "replications": scenario.replications = try integer("an integer from 1 to 10000", 1...10_000)
-    case "traceLevel": scenario.traceLevel = try word(TraceLevel.self)
+    case "traceLevel": scenario.traceLevel = try word(NetworkTraceLevel.self)
     case "tolerance": scenario.tolerance = try number("a tolerance > 0", { $0 > 0 })
     case "maxIterations": scenario.maxIterations = try integer("an integer from 1 to 100000", 1...100_000)
     case "powerUpdate": scenario.powerUpdate = try word(PowerUpdate.self)

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import Replay
+import Trace
+
+/// Options every `driftsim-replay` subcommand shares: `--json PATH|-` and `--quiet` (STYLE.md).
+public struct ReplayOutputOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Write the result as JSON to PATH; '-' writes it to stdout, which then carries nothing else.",
+      valueName: "PATH|-"))
+  public var json: String?
+
+  @Flag(name: .long, help: "Print no progress or warnings on stderr.")
+  public var quiet = false
+
+  public init() {}
+
+  /// Whether stdout is reserved for the JSON document.
+  public var jsonOnStdout: Bool { json == "-" }
+
+  /// Writes a human-readable line: to stdout normally, to stderr when stdout carries JSON.
+  public func report(_ line: String) {
+    if jsonOnStdout {
+      FileHandle.standardError.write(Data((line + "\n").utf8))
+    } else {
+      print(line)
+    }
+  }
+
+  /// Writes a warning or progress line to stderr unless `--quiet`.
+  public func progress(_ line: String) {
+    if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+  }
+
+  /// Writes `value` as JSON where `--json` says; does nothing without `--json`.
+  /// - Throws: `ReplayInputError` if the file cannot be written.
+  public func writeJSON<Value: Encodable>(_ value: Value) throws {
+    guard let json else { return }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    var data = try encoder.encode(value)
+    data.append(0x0A)
+    if json == "-" {
+      FileHandle.standardOutput.write(data)
+    } else {
+      do {
+        try data.write(to: URL(fileURLWithPath: json), options: .atomic)
+      } catch {
+        throw ReplayInputError("cannot write JSON to '\(json)': \(error.localizedDescription)")
+      }
+    }
+  }
+}
+
+/// The trace argument and `--salvage`.
+public struct ReplayTraceOptions: ParsableArguments {
+  @Argument(help: ArgumentHelp("The trace file (.dstrace).", valueName: "TRACE"))
+  public var trace: String
+
+  @Flag(
+    name: .long,
+    help: "Analyse what is intact in a truncated or corrupt trace (damaged blocks are skipped and reported).")
+  public var salvage = false
+
+  public init() {}
+
+  /// Opens the trace; a missing, foreign or damaged file becomes a one-line `ReplayInputError`.
+  public func open() throws -> TraceReader {
+    do {
+      return try TraceReader(path: trace, salvage: salvage)
+    } catch let error as TraceError {
+      throw ReplayInputError(prefixed(error.message))
+    }
+  }
+
+  /// Runs `body`, turning trace and replay errors into one-line `ReplayInputError`s.
+  public func guarded<T>(_ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as TraceError {
+      throw ReplayInputError(prefixed(error.message) + " (use --salvage to analyse the intact blocks)")
+    } catch let error as ReplayError {
+      throw ReplayInputError("'\(trace)': \(error.message)")
+    }
+  }
+
+  /// Without `--salvage`, a trace that is not complete is an error (exit 1); with it, a warning.
+  public func check(_ integrity: TraceIntegrity, output: ReplayOutputOptions) throws {
+    guard integrity.status != .complete else {
+      if integrity.interrupted { output.progress("warning: '\(trace)': \(integrity.verdict)") }
+      return
+    }
+    if salvage {
+      for problem in integrity.problems { output.progress("warning: '\(trace)': \(problem.message) (salvaged)") }
+    } else {
+      throw ReplayInputError(prefixed(integrity.verdict) + " (use --salvage to analyse the intact blocks)")
+    }
+  }
+
+  private func prefixed(_ message: String) -> String {
+    message.hasPrefix("'") ? message : "'\(trace)': \(message)"
+  }
+}
+
+/// `--warm-up`, `--from`, `--to`.
+public struct ReplayWindowOptions: ParsableArguments {
+  @Option(name: .customLong("warm-up"), help: ArgumentHelp("Ignore records before this time.", valueName: "SECONDS"))
+  public var warmUp: Double = 0
+
+  @Option(name: .long, help: ArgumentHelp("Start of the analysis window.", valueName: "SECONDS"))
+  public var from: Double?
+
+  @Option(name: .long, help: ArgumentHelp("End of the analysis window.", valueName: "SECONDS"))
+  public var to: Double?
+
+  public init() {}
+
+  public mutating func validate() throws {
+    guard warmUp.isFinite, warmUp >= 0 else { throw ValidationError("--warm-up must be a finite time ≥ 0, got \(warmUp)") }
+    if let from, !from.isFinite { throw ValidationError("--from must be finite") }
+    if let to, !to.isFinite { throw ValidationError("--to must be finite") }
+    if let from, let to, to <= from { throw ValidationError("--to (\(to)) must be after --from (\(from))") }
+    if let to, to <= warmUp { throw ValidationError("--to (\(to)) must be after the warm-up (\(warmUp))") }
+  }
+
+  /// The analysis window.
+  public var window: AnalysisWindow { AnalysisWindow(warmUp: warmUp, from: from, to: to) }
+}
+
+/// Formats a number for tables: 4 significant digits, "-" for nil.
+func fmt(_ x: Double?, _ scale: Double = 1) -> String {
+  guard let x else { return "-" }
+  let v = x * scale
+  if v == 0 { return "0" }
+  if abs(v) >= 1e6 || abs(v) < 1e-3 { return String(format: "%.3e", v) }
+  return String(format: "%.4g", v)
+}
+
+/// Left-pads columns to a table.
+func table(_ rows: [[String]]) -> String {
+  guard let first = rows.first else { return "" }
+  var widths = [Int](repeating: 0, count: first.count)
+  for row in rows { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+  return rows.map { row in
+    row.enumerated().map { i, c in String(repeating: " ", count: widths[i] - c.count) + c }.joined(separator: "  ")
+  }.joined(separator: "\n")
+}

@@ -1,0 +1,3 @@
+import ReplayCLI
+
+ReplayCommand.runAndExit()

@@ -1,0 +1,1 @@
+// Scaffold: issue 6 is being written.
