@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Run a performance benchmark and print its figures.",
     discussion: "Build with -c release before trusting any number (tools/setup.sh does).",
-    subcommands: [BenchKernelCommand.self, BenchInterferenceCommand.self]
+    subcommands: [BenchKernelCommand.self, BenchInterferenceCommand.self, BenchCTMCCommand.self]
   )
 }
 
@@ -88,5 +88,27 @@ struct BenchKernelCommand: ParsableCommand {
 
   private func format(_ rate: Double) -> String {
     String(format: "%.3f M", rate / 1e6)
+  }
+}
+
+/// `driftsim bench ctmc`: the CTMC simulator benchmark, under `bench` with the other benchmarks.
+/// It is `driftsim meanfield bench` (same options, same output).
+struct BenchCTMCCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ctmc",
+    abstract: "Time the CTMC simulator (trace off): transitions per second (same as 'driftsim meanfield bench').",
+    discussion: """
+      Every option of 'driftsim meanfield bench' applies, e.g.
+        driftsim bench ctmc --model sis --set alpha=0.5 --set beta=0.5 --populations 1000,100000 --json -
+      See 'driftsim meanfield bench --help' for the options.
+      """
+  )
+
+  @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Options of 'driftsim meanfield bench'.", valueName: "options"))
+  var arguments: [String] = []
+
+  func run() throws {
+    var command = try MeanFieldBenchCommand.parse(arguments)
+    try command.run()
   }
 }

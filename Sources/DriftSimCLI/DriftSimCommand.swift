@@ -11,7 +11,7 @@ public struct DriftSimCommand: ParsableCommand {
       ('-' = stdout only). Exit status: 0 success, 1 bad input or failed check, 2 usage error.
       """,
     version: DriftSimVersion.string,
-    subcommands: [RunCommand.self, SweepCommand.self, FluidValueCommand.self, BenchCommand.self, MeanFieldCommand.self]
+    subcommands: [RunCommand.self, SweepCommand.self, FluidValueCommand.self, BenchCommand.self, MeanFieldCommand.self, FluidCommand.self]
   )
 
   public init() {}

@@ -195,7 +195,8 @@ public func queueSeries(_ reader: TraceReader, window: AnalysisWindow = .init(),
           maxima.append([Double](repeating: -.infinity, count: binCount))
         }
       }
-      let b = min(binCount - 1, max(0, Int((r.time - start) / width)))
+      let position = (r.time - start) / width
+      let b = position.isFinite ? min(binCount - 1, max(0, Int(min(position, Double(binCount))))) : binCount - 1
       sums[k][b] += r.queueBits
       counts[k][b] += 1
       maxima[k][b] = max(maxima[k][b], r.queueBits)

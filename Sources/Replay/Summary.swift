@@ -98,20 +98,37 @@ public struct SummaryReport: Sendable, Equatable, Codable {
   public var integrity: String
 }
 
-/// Streaming accumulator behind `summarize`.
-struct PairAccumulator {
+/// Per-pair sums of the high-volume record kinds (arrivals, slots): small, so the hot loops stay in
+/// cache.
+struct FastAccumulator {
   var preArrivals = 0
-  var preDepartures = 0
   var arrivals = 0
-  var departures = 0
   var arrivalTimeSum = 0.0
-  var departureTimeSum = 0.0
-  var delays = BatchMeans()
-  var histogram = LogHistogram()
-  var power = RunningMoments()
+  var powerSum = 0.0
   var sinrSum = 0.0
   var bitsServed = 0.0
   var slotCount = 0
+}
+
+/// Grows the per-pair accumulators to cover every pair index in `block`.
+/// - Throws: `ReplayError` for a pair index ≥ `maxPairs`.
+func ensurePairs(_ block: TraceBlock, _ acc: inout [PairAccumulator], _ fast: inout [FastAccumulator]) throws {
+  var largest = 0
+  for i in 0..<block.count { largest = max(largest, block.pair(i)) }
+  guard largest < maxPairs else {
+    throw ReplayError("pair index \(largest) exceeds \(maxPairs - 1) in block \(block.index) at byte offset \(block.offset)")
+  }
+  if largest >= acc.count { acc.append(contentsOf: repeatElement(PairAccumulator(), count: largest + 1 - acc.count)) }
+  if largest >= fast.count { fast.append(contentsOf: repeatElement(FastAccumulator(), count: largest + 1 - fast.count)) }
+}
+
+/// Streaming accumulator behind `summarize`.
+struct PairAccumulator {
+  var preDepartures = 0
+  var departures = 0
+  var departureTimeSum = 0.0
+  var delays = BatchMeans()
+  var histogram = LogHistogram()
   var lastQueueBeforeStart: Double?
   var queue: TimeAverage?
   var hasEpochs = false
@@ -122,8 +139,8 @@ struct PairAccumulator {
 ///   - reader: an open trace; its filters are set by this function.
 ///   - window: warm-up cut and time window.
 ///   - level: confidence level of the delay interval (default 0.95).
-/// - Returns: the report and the integrity of the pass (blocks of unused kinds and blocks after the
-///   window are checked for framing only, not for their payload CRC).
+/// - Returns: the report and the integrity of the pass (every block is CRC-checked unless the
+///   caller turned off `reader.verifySkippedBlocks`).
 /// - Throws: `TraceError` for a damaged trace (unless the reader salvages), `ReplayError` for
 ///   implausible content.
 public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), level: Double = 0.95) throws
@@ -131,11 +148,15 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
 {
   let start = window.start
   var acc: [PairAccumulator] = []
+  var fast: [FastAccumulator] = []
   var pooledDelays = BatchMeans()
   var pooledHistogram = LogHistogram()
   var lastTime = -Double.infinity
-  let declaredPairs = reader.header.number("pairs").map { Int($0) } ?? 0
-  if declaredPairs > 0 && declaredPairs <= maxPairs { acc = Array(repeating: PairAccumulator(), count: declaredPairs) }
+  let declaredPairs = reader.header.number("pairs").flatMap { $0 >= 0 && $0 < Double(maxPairs) ? Int($0) : nil } ?? 0
+  if declaredPairs > 0 && declaredPairs <= maxPairs {
+    acc = Array(repeating: PairAccumulator(), count: declaredPairs)
+    fast = Array(repeating: FastAccumulator(), count: declaredPairs)
+  }
 
   reader.kinds = [.packets, .epochs, .slots]
   // Records before the window still matter (numbers in system, queue at the start), so only the
@@ -147,22 +168,26 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
     if block.lastTime > lastTime { lastTime = block.lastTime }
     switch block.kind {
     case .packetArrival:
-      for i in 0..<block.count {
-        let t = block.time(i)
-        guard t <= end else { continue }
-        let k = try pairIndex(block, i, &acc)
-        if t < start {
-          acc[k].preArrivals += 1
-        } else {
-          acc[k].arrivals += 1
-          acc[k].arrivalTimeSum += t
+      try ensurePairs(block, &acc, &fast)
+      fast.withUnsafeMutableBufferPointer { f in
+        for i in 0..<block.count {
+          let t = block.time(i)
+          guard t <= end else { continue }
+          let k = block.pair(i)
+          if t < start {
+            f[k].preArrivals += 1
+          } else {
+            f[k].arrivals += 1
+            f[k].arrivalTimeSum += t
+          }
         }
       }
     case .packetDeparture:
+      try ensurePairs(block, &acc, &fast)
       for i in 0..<block.count {
         let r = block.packetDeparture(i)
         guard r.time <= end else { continue }
-        let k = try pairIndex(block, i, &acc)
+        let k = r.pair
         if r.time < start {
           acc[k].preDepartures += 1
         } else {
@@ -175,10 +200,11 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
         }
       }
     case .epoch:
+      try ensurePairs(block, &acc, &fast)
       for i in 0..<block.count {
         let r = block.epoch(i)
         guard r.time <= end else { continue }
-        let k = try pairIndex(block, i, &acc)
+        let k = r.pair
         acc[k].hasEpochs = true
         if r.time < start {
           acc[k].lastQueueBeforeStart = r.queueBits
@@ -191,14 +217,17 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
         }
       }
     case .slot:
-      for i in 0..<block.count {
-        let r = block.slot(i)
-        guard r.time >= start, r.time <= end else { continue }
-        let k = try pairIndex(block, i, &acc)
-        acc[k].power.add(r.power)
-        acc[k].sinrSum += r.sinr
-        acc[k].bitsServed += r.bitsServed
-        acc[k].slotCount += 1
+      try ensurePairs(block, &acc, &fast)
+      fast.withUnsafeMutableBufferPointer { f in
+        for i in 0..<block.count {
+          let r = block.slot(i)
+          guard r.time >= start, r.time <= end else { continue }
+          let k = r.pair
+          f[k].powerSum += r.power
+          f[k].sinrSum += r.sinr
+          f[k].bitsServed += r.bitsServed
+          f[k].slotCount += 1
+        }
       }
     case .ctmcJump, .ctmcSnapshot:
       break
@@ -210,10 +239,10 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
   let duration = windowEnd - windowStart
   let meanPacketBits = reader.header.number("meanPacketBits")
 
-  func finish(_ a: PairAccumulator, pair: Int?) -> PairSummary {
-    let arrivalRate = duration > 0 ? Double(a.arrivals) / duration : 0
+  func finish(_ a: PairAccumulator, _ f: FastAccumulator, pair: Int?) -> PairSummary {
+    let arrivalRate = duration > 0 ? Double(f.arrivals) / duration : 0
     var s = PairSummary(
-      pair: pair, packetsIn: a.arrivals, packetsOut: a.departures,
+      pair: pair, packetsIn: f.arrivals, packetsOut: a.departures,
       departureRatePerSecond: duration > 0 ? Double(a.departures) / duration : 0,
       arrivalRatePerSecond: arrivalRate)
     if a.departures > 0 {
@@ -224,11 +253,12 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
       s.delayP99Seconds = a.histogram.quantile(0.99)
       s.delayMaxSeconds = a.histogram.maximum
     }
-    if a.slotCount > 0 {
-      s.averagePower = a.power.mean
-      s.avgTransmitSNRdB = decibels(a.power.mean)
-      s.avgSINRdB = decibels(a.sinrSum / Double(a.slotCount))
-      s.throughputBitsPerSecond = duration > 0 ? a.bitsServed / duration : nil
+    if f.slotCount > 0 {
+      let power = f.powerSum / Double(f.slotCount)
+      s.averagePower = power
+      s.avgTransmitSNRdB = decibels(power)
+      s.avgSINRdB = decibels(f.sinrSum / Double(f.slotCount))
+      s.throughputBitsPerSecond = duration > 0 ? f.bitsServed / duration : nil
     }
     if let q = a.queue {
       s.timeAverageQueueBits = q.average(upTo: windowEnd)
@@ -238,10 +268,10 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
     if let bits = s.timeAverageQueueBits, let meanPacketBits, meanPacketBits > 0 {
       s.timeAverageQueuePackets = bits / meanPacketBits
     }
-    if duration > 0, a.arrivals > 0, a.departures > 0 {
-      let initial = Double(a.preArrivals - a.preDepartures)
+    if duration > 0, f.arrivals > 0, a.departures > 0 {
+      let initial = Double(f.preArrivals - a.preDepartures)
       let integral =
-        initial * duration + (Double(a.arrivals) * windowEnd - a.arrivalTimeSum)
+        initial * duration + (Double(f.arrivals) * windowEnd - f.arrivalTimeSum)
         - (Double(a.departures) * windowEnd - a.departureTimeSum)
       let l = integral / duration
       let check = LittlesLawCheck(meanNumberInSystem: l, arrivalRate: arrivalRate, meanSojournTime: a.delays.mean)
@@ -253,32 +283,35 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
   }
 
   var pooled = PairAccumulator()
+  var pooledFast = FastAccumulator()
   pooled.delays = pooledDelays
   pooled.histogram = pooledHistogram
   var pairs: [PairSummary] = []
   var queueTotal: Double? = nil
   var powerSum = 0.0
   var anySlots = false
+  if fast.count < acc.count { fast.append(contentsOf: repeatElement(FastAccumulator(), count: acc.count - fast.count)) }
   for (k, a) in acc.enumerated() {
-    let s = finish(a, pair: k)
+    let f = fast[k]
+    let s = finish(a, f, pair: k)
     pairs.append(s)
-    pooled.preArrivals += a.preArrivals
+    pooledFast.preArrivals += f.preArrivals
     pooled.preDepartures += a.preDepartures
-    pooled.arrivals += a.arrivals
+    pooledFast.arrivals += f.arrivals
     pooled.departures += a.departures
-    pooled.arrivalTimeSum += a.arrivalTimeSum
+    pooledFast.arrivalTimeSum += f.arrivalTimeSum
     pooled.departureTimeSum += a.departureTimeSum
-    pooled.sinrSum += a.sinrSum
-    pooled.bitsServed += a.bitsServed
-    pooled.slotCount += a.slotCount
-    pooled.power.merge(a.power)
+    pooledFast.sinrSum += f.sinrSum
+    pooledFast.bitsServed += f.bitsServed
+    pooledFast.slotCount += f.slotCount
+    pooledFast.powerSum += f.powerSum
     if let q = s.timeAverageQueueBits { queueTotal = (queueTotal ?? 0) + q }
     if let p = s.averagePower {
       powerSum += p
       anySlots = true
     }
   }
-  var overall = finish(pooled, pair: nil)
+  var overall = finish(pooled, pooledFast, pair: nil)
   overall.timeAverageQueueBits = queueTotal
   if let queueTotal, let meanPacketBits, meanPacketBits > 0 { overall.timeAverageQueuePackets = queueTotal / meanPacketBits }
   if anySlots {
@@ -298,19 +331,6 @@ let maxPairs = 1 << 16
 
 /// 10·log10(x), nil for x ≤ 0.
 func decibels(_ x: Double) -> Double? { x > 0 ? 10 * log10(x) : nil }
-
-/// The pair of record `i`, growing the accumulators as needed.
-@inline(__always)
-func pairIndex(_ block: TraceBlock, _ i: Int, _ acc: inout [PairAccumulator]) throws -> Int {
-  let k = block.pair(i)
-  if k >= acc.count {
-    guard k < maxPairs else {
-      throw ReplayError("pair index \(k) exceeds \(maxPairs - 1) in block \(block.index) at byte offset \(block.offset)")
-    }
-    acc.append(contentsOf: repeatElement(PairAccumulator(), count: k + 1 - acc.count))
-  }
-  return k
-}
 
 /// A problem in the content of a trace or in an analysis request (one line).
 public struct ReplayError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -54,7 +54,7 @@ func render(
           + reportedPercentiles.map { fmt(d.percentiles[percentileKey($0)], scale) }
           + [fmt(d.max, scale), fmt(d.zeroFraction)])
     }
-    output.report("\(title) (\(unitName)); integrity: \(report.integrity)")
+    output.report("\(title), \(unitName); integrity: \(report.integrity)")
     output.report(table(rows))
   case .csv:
     var text = "pair,value,fraction\n"

@@ -66,12 +66,22 @@ public struct ReplayTraceOptions: ParsableArguments {
     help: "Analyse what is intact in a truncated or corrupt trace (damaged blocks are skipped and reported).")
   public var salvage = false
 
+  @Flag(
+    name: .long,
+    help: """
+      Read only the blocks needed (kinds and time window) by seeking through the footer index; \
+      faster on large traces, but blocks that are not read are not verified.
+      """)
+  public var indexed = false
+
   public init() {}
 
   /// Opens the trace; a missing, foreign or damaged file becomes a one-line `ReplayInputError`.
   public func open() throws -> TraceReader {
     do {
-      return try TraceReader(path: trace, salvage: salvage)
+      let reader = try TraceReader(path: trace, salvage: salvage)
+      reader.verifySkippedBlocks = !indexed
+      return reader
     } catch let error as TraceError {
       throw ReplayInputError(prefixed(error.message))
     }

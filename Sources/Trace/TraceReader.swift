@@ -42,6 +42,12 @@ public final class TraceReader {
   /// Only blocks whose [firstTime, lastTime] overlaps this window are delivered (records inside
   /// a delivered block may still fall outside: filter them). Default: everything.
   public var timeWindow: ClosedRange<Double>?
+  /// Whether blocks excluded by `kinds` or `timeWindow` are still read and CRC-checked, so that
+  /// the returned integrity covers the whole file (default true). With false, a trace with an
+  /// intact footer is read by seeking through the footer index straight to the needed blocks
+  /// (seeking by time); without a footer, excluded blocks are skipped after their block header.
+  /// Faster for narrow windows, but damage inside unread blocks goes unnoticed.
+  public var verifySkippedBlocks = true
 
   private let source: ByteSource
   private var buffer: UnsafeMutableRawPointer
@@ -271,10 +277,13 @@ public final class TraceReader {
   /// Visits every intact block that passes `kinds` and `timeWindow`, in file order.
   /// - Parameter body: called with each block; the block's payload is valid only during the call.
   /// - Returns: the integrity of the trace as far as it was read (blocks skipped by the filters are
-  ///   checked for framing but not for their payload CRC).
+  ///   CRC-checked too unless `verifySkippedBlocks` is false).
   /// - Throws: a damaged block (without salvage), an I/O error, or whatever `body` throws.
   @discardableResult
   public func forEachBlock(_ body: (TraceBlock) throws -> Void) throws -> TraceIntegrity {
+    if let footer, !verifySkippedBlocks, timeWindow != nil || kinds != .all {
+      return try forEachIndexedBlock(footer, body)
+    }
     var integrity = TraceIntegrity()
     integrity.interrupted = footer?.interrupted ?? false
     let end: UInt64 = footer?.offset ?? fileSize
@@ -351,7 +360,7 @@ public final class TraceReader {
       }
       let wanted =
         kinds.contains(kind) && (timeWindow.map { h.lastTime >= $0.lowerBound && h.firstTime <= $0.upperBound } ?? true)
-      if wanted {
+      if wanted || verifySkippedBlocks {
         let length = Int(h.payloadLength)
         ensureCapacity(length)
         let got = source.read(at: pos + headerSize, count: length, into: buffer)
@@ -363,11 +372,13 @@ public final class TraceReader {
           blockIndex += 1
           continue scan
         }
-        let block = TraceBlock(
-          kind: kind, index: blockIndex, offset: pos, count: Int(h.count), firstTime: h.firstTime,
-          lastTime: h.lastTime, recordSize: recordSize, stateCount: header.stateCount, payload: payload)
-        try body(block)
-        integrity.recordsRead[kind, default: 0] += Int(h.count)
+        if wanted {
+          let block = TraceBlock(
+            kind: kind, index: blockIndex, offset: pos, count: Int(h.count), firstTime: h.firstTime,
+            lastTime: h.lastTime, recordSize: recordSize, stateCount: header.stateCount, payload: payload)
+          try body(block)
+          integrity.recordsRead[kind, default: 0] += Int(h.count)
+        }
       }
       integrity.blocksRead += 1
       integrity.validEnd = blockEnd
@@ -395,6 +406,62 @@ public final class TraceReader {
           TraceError(.truncated, "truncated: no footer; \(integrity.blocksRead) whole blocks end", offset: integrity.validEnd))
       }
     }
+    return integrity
+  }
+
+  /// Seeks with the footer index straight to the blocks that pass `kinds` and `timeWindow`
+  /// (used when `verifySkippedBlocks` is false and a footer is present); other blocks are not read.
+  private func forEachIndexedBlock(_ footer: TraceFooter, _ body: (TraceBlock) throws -> Void) throws
+    -> TraceIntegrity
+  {
+    var integrity = TraceIntegrity()
+    integrity.interrupted = footer.interrupted
+    let headerSize = UInt64(TraceFormat.blockHeaderSize)
+    var head = [UInt8](repeating: 0, count: TraceFormat.blockHeaderSize)
+    func damaged(_ error: TraceError) throws {
+      if !salvage { throw error }
+      integrity.problems.append(error)
+      integrity.status = .corrupt
+    }
+    for (index, entry) in footer.blocks.enumerated() {
+      guard let kind = entry.kind, kinds.contains(kind),
+        timeWindow.map({ entry.lastTime >= $0.lowerBound && entry.firstTime <= $0.upperBound }) ?? true
+      else { continue }
+      let pos = entry.offset
+      guard pos >= dataOffset, pos <= footer.offset, footer.offset - pos >= headerSize else {
+        try damaged(TraceError(.corruptFooter, "corrupt footer (block \(index) offset \(pos) is outside the data)", offset: footer.offset))
+        continue
+      }
+      let n = head.withUnsafeMutableBytes { source.read(at: pos, count: TraceFormat.blockHeaderSize, into: $0.baseAddress!) }
+      guard n == TraceFormat.blockHeaderSize else { throw TraceError(.io, "cannot read '\(path)'", offset: pos) }
+      let h = head.withUnsafeBytes { BlockHeader(UnsafeRawPointer($0.baseAddress!)) }
+      let recordSize = recordSizes[Int(kind.rawValue)]
+      guard h.valid, h.kindCode == entry.kindCode, Int(h.count) == entry.count, recordSize > 0,
+        h.count > 0, h.payloadLength <= UInt32(TraceFormat.maxBlockPayloadSize),
+        Int(h.payloadLength) == Int(h.count) * recordSize,
+        UInt64(h.payloadLength) <= footer.offset - pos - headerSize
+      else {
+        try damaged(TraceError(.corruptBlock, "corrupt block \(index) (bad block header or index entry)", offset: pos))
+        continue
+      }
+      let length = Int(h.payloadLength)
+      ensureCapacity(length)
+      let got = source.read(at: pos + headerSize, count: length, into: buffer)
+      guard got == length else { throw TraceError(.io, "cannot read '\(path)'", offset: pos + headerSize) }
+      let payload = UnsafeRawBufferPointer(start: buffer, count: length)
+      if CRC32C.checksum(payload) != h.payloadCRC {
+        try damaged(TraceError(.corruptBlock, "corrupt block \(index) (payload CRC32C mismatch)", offset: pos))
+        continue
+      }
+      try body(
+        TraceBlock(
+          kind: kind, index: index, offset: pos, count: Int(h.count), firstTime: h.firstTime, lastTime: h.lastTime,
+          recordSize: recordSize, stateCount: header.stateCount, payload: payload))
+      integrity.recordsRead[kind, default: 0] += Int(h.count)
+      integrity.blocksRead += 1
+    }
+    integrity.validEnd = footer.offset
+    integrity.blocksInFile = footer.blocks.count
     return integrity
   }
 
@@ -542,6 +609,8 @@ public struct TraceIntegrity: Sendable, Equatable {
   /// What went wrong, in file order (truncation, damaged blocks, footer problems).
   public var problems: [TraceError] = []
   var footerMismatch = false
+  /// Set by an indexed read: the number of blocks the footer lists (only `blocksRead` were verified).
+  public var blocksInFile: Int?
 
   mutating func markTruncated(_ e: TraceError) {
     if status == .complete { status = .truncated }
@@ -551,7 +620,9 @@ public struct TraceIntegrity: Sendable, Equatable {
   /// One line: "complete", "complete (interrupted by a signal)", or the first problem.
   public var verdict: String {
     switch status {
-    case .complete: interrupted ? "complete (interrupted by a signal; the run ended early)" : "complete"
+    case .complete:
+      (interrupted ? "complete (interrupted by a signal; the run ended early)" : "complete")
+        + (blocksInFile.map { "; indexed read verified \(blocksRead) of \($0) blocks" } ?? "")
     case .truncated, .corrupt:
       problems.first.map { $0.message } ?? status.rawValue
     }

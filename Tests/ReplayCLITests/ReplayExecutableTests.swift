@@ -153,6 +153,20 @@ struct ReplayExecutableTests {
     #expect(t.stdout.contains("integrity: truncated"))
   }
 
+  @Test("--indexed reads only the blocks of the window and says so")
+  func indexed() throws {
+    let full = try ReplayExecutable.run(["delay", network, "--from", "0.2", "--to", "0.3", "--json", "-"])
+    let seek = try ReplayExecutable.run(["delay", network, "--from", "0.2", "--to", "0.3", "--json", "-", "--indexed"])
+    #expect(full.status == 0 && seek.status == 0)
+    let a = try #require(try JSONSerialization.jsonObject(with: Data(full.stdout.utf8)) as? [String: Any])
+    let b = try #require(try JSONSerialization.jsonObject(with: Data(seek.stdout.utf8)) as? [String: Any])
+    #expect(NSDictionary(dictionary: a["pooled"] as! [String: Any]) == NSDictionary(dictionary: b["pooled"] as! [String: Any]))
+    #expect((b["integrity"] as? String)?.contains("indexed read verified") == true)
+    // The corrupt block lies outside the window: the indexed read does not see it, the full read does.
+    #expect(try ReplayExecutable.run(["delay", corrupt, "--from", "0.5", "--to", "0.6", "--indexed"]).status == 0)
+    #expect(try ReplayExecutable.run(["delay", corrupt, "--from", "0.5", "--to", "0.6"]).status == 1)
+  }
+
   @Test("usage errors exit with status 2")
   func usageErrors() throws {
     for arguments in [

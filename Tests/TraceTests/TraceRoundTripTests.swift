@@ -120,6 +120,42 @@ struct TraceRoundTripTests {
     #expect(times.count < sample.epochs.count)
   }
 
+  @Test("seeking through the footer index reads exactly the blocks of the window")
+  func indexedSeek() throws {
+    let path = temporaryDirectory().appendingPathComponent("seek.dstrace").path
+    try SampleRecords(n: 300).write(to: path)
+    let full = try TraceReader(path: path)
+    let footer = try #require(full.footer)
+    let window = 0.4...0.45
+    // Reference: the blocks the footer says overlap, and their records.
+    let expectedBlocks = footer.blocks.filter {
+      $0.kind == .slot && $0.lastTime >= window.lowerBound && $0.firstTime <= window.upperBound
+    }
+    #expect(!expectedBlocks.isEmpty && expectedBlocks.count < footer.blocks.count / 6)
+    let reader = try TraceReader(path: path)
+    reader.kinds = .slots
+    reader.timeWindow = window
+    reader.verifySkippedBlocks = false
+    var offsets: [UInt64] = []
+    var slots: [SlotRecord] = []
+    let integrity = try reader.forEachBlock { block in
+      offsets.append(block.offset)
+      for i in 0..<block.count { slots.append(block.slot(i)) }
+    }
+    #expect(offsets == expectedBlocks.map(\.offset))
+    #expect(integrity.blocksRead == expectedBlocks.count)
+    let sample = SampleRecords(n: 300).slots
+    #expect(Set(sample.filter { window.contains($0.time) }.map(\.time)).isSubset(of: Set(slots.map(\.time))))
+    // A corrupt block inside the window is still detected on this path.
+    var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    bytes[Int(expectedBlocks[0].offset) + TraceFormat.blockHeaderSize + 3] ^= 1
+    let damaged = try TraceReader(bytes: bytes)
+    damaged.kinds = .slots
+    damaged.timeWindow = window
+    damaged.verifySkippedBlocks = false
+    #expect(throws: TraceError.self) { try damaged.forEachBlock { _ in } }
+  }
+
   @Test("misuse is reported by finish(), abandon removes the partial file")
   func misuse() throws {
     let dir = temporaryDirectory()

@@ -47,23 +47,38 @@ int main(int argc, char **argv) {
     double delaySum = 0, powerSum = 0; long departures = 0;
     struct timespec a, b; clock_gettime(CLOCK_MONOTONIC, &a);
     for (long e = 0; e < epochs; e++) {
+      for (int k = 0; k < K; k++) {           /* re-sum small queues exactly, as DriftSim does */
+        if (q[k].count <= 64) { double sum = 0; for (size_t i = 0; i < q[k].count; i++) sum += q[k].bits[(q[k].head + i) & (q[k].cap - 1)]; qbits[k] = sum; }
+      }
       for (int n = 0; n < N; n++) {
         double t0 = (e * N + n) * slot, t1 = t0 + slot;
         for (int k = 0; k < K; k++) {
           double start_bits = qbits[k];                        /* served bits come from packets present at t0 */
+          size_t start_count = q[k].count;
           double g = gsl_ran_exponential(fad[k], 1.0);
           double p = 0, served = 0;
           if (start_bits > 0) {
             double cap = expm1(start_bits / bitsPerLog2 * M_LN2) / g;
             p = kappa / gamma_ - 1 / g; if (p < 0) p = 0; if (p > cap) p = cap;
             double capacity = bitsPerLog2 * log2(1 + p * g);
+            /* As DriftSim does: at the power cap the whole queue present at t0 leaves (counted in
+             * packets, so rounding in the running bit total cannot strand a sliver); otherwise
+             * serve bits from the head, a sub-micro-bit remainder counting as sent. */
             served = capacity >= start_bits * (1 - 1e-9) ? start_bits : capacity;
-            double rem = served;
-            while (rem > 0 && q[k].count) {
-              size_t h = q[k].head;
-              if (q[k].bits[h] <= rem) { rem -= q[k].bits[h]; delaySum += t1 - q[k].arrival[h]; departures++;
-                q[k].head = (h + 1) & (q[k].cap - 1); q[k].count--; }
-              else { q[k].bits[h] -= rem; rem = 0; }
+            if (served == start_bits) {
+              for (size_t i = 0; i < start_count; i++) {
+                size_t h = q[k].head;
+                delaySum += t1 - q[k].arrival[h]; departures++;
+                q[k].head = (h + 1) & (q[k].cap - 1); q[k].count--;
+              }
+            } else {
+              double rem = served;
+              while (rem > 0 && q[k].count) {
+                size_t h = q[k].head;
+                if (q[k].bits[h] <= rem + 1e-6) { rem -= q[k].bits[h]; delaySum += t1 - q[k].arrival[h]; departures++;
+                  q[k].head = (h + 1) & (q[k].cap - 1); q[k].count--; }
+                else { q[k].bits[h] -= rem; rem = 0; }
+              }
             }
             qbits[k] = q[k].count ? qbits[k] - served : 0;
           }

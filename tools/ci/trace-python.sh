@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Tests the Python trace reader (tools/driftsim_trace.py) and the Arrow export with pip-installed
-# numpy, pyarrow, polars and pytest. Works as root on a fresh Debian machine: installs python3-venv
-# with apt-get if a virtual environment cannot be created, and installs the Python packages into
-# a private venv (PEP 668 forbids pip installs into Debian's system Python).
+# numpy, pyarrow, polars and pytest (plus pandas, for the optional DataFrame path). Works as root on
+# a fresh Debian machine: installs python3-venv with apt-get if a virtual environment cannot be
+# created, and installs the Python packages into a private venv (PEP 668 forbids pip installs into
+# Debian's system Python).
 #
 # Environment:
 #   DRIFTSIM_REPLAY  path of a driftsim-replay binary for the fresh-export and summary tests
@@ -41,7 +42,7 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/nu
 fi
 
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check numpy pyarrow polars pytest
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check numpy pyarrow polars pytest pandas
 
 cd "$ROOT"
 "$VENV/bin/python" tools/driftsim_trace.py traces/golden-network-v1.0.dstrace traces/golden-ctmc-v1.0.dstrace

@@ -1,0 +1,51 @@
+import ArgumentParser
+import FluidValidation
+import Foundation
+import Interference
+import MeanField
+import Numerics
+
+/// `driftsim fluid`: validation of the fluid approximations of the interference network.
+struct FluidCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fluid",
+    abstract: "Check the fluid approximations: value iteration vs J, fluid drains vs simulation, the fluid policy's cost gap.",
+    discussion: """
+      value-iteration  relative value iteration of the exact discrete-time queue (K = 1, or K = 2
+                       with --two-pair) against the fluid value function J (paper Fig. 5, Theorem 1).
+      drain            packet-level drains from a backlog Q(0) against the fluid ODE (Theorem 2).
+      policy-gap       the fluid policy's average cost against the optimum θ (K = 1).
+      The discrete model is written down in docs/fluid-validation.md.
+      """,
+    subcommands: [FluidValueIterationCommand.self, FluidDrainCommand.self, FluidPolicyGapCommand.self]
+  )
+}
+
+/// Parses a comma-separated list of numbers (for --queues and similar options).
+func fluidNumberList(_ text: String, option: String, minimum: Double = 0) throws -> [Double] {
+  try text.split(separator: ",").map { part in
+    guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value >= minimum, value.isFinite else {
+      throw ValidationError("\(option): '\(part)' is not a number ≥ \(minimum)")
+    }
+    return value
+  }
+}
+
+/// Writes an SVG document, naming the path on failure.
+func fluidWriteSVG(_ text: String, to path: String) throws {
+  do {
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+  } catch {
+    throw DriftSimError("cannot write SVG to '\(path)': \(error.localizedDescription)")
+  }
+}
+
+/// The single-pair parameters (λ, β, γ, L, κ) of `pair` in a scenario.
+func pairParameters(_ scenario: Scenario, pair: Int) throws -> (lambda: Double, beta: Double, gamma: Double, gain: Double, kappa: Double) {
+  guard pair >= 0 && pair < scenario.pairs else {
+    throw DriftSimError("--pair \(pair) is out of range: the scenario has \(scenario.pairs) pairs (0…\(scenario.pairs - 1))")
+  }
+  let lambda = scenario.arrivalRate.resolved(pairs: scenario.pairs)![pair]
+  guard lambda > 0 else { throw DriftSimError("pair \(pair) has arrivalRate 0: the fluid value function is undefined") }
+  return (lambda, scenario.beta, scenario.gamma, scenario.directGain.resolved(pairs: scenario.pairs)![pair], scenario.kappa)
+}

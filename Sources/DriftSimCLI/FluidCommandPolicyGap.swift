@@ -1,0 +1,120 @@
+import ArgumentParser
+import FluidValidation
+import Foundation
+import Interference
+import Numerics
+
+/// `driftsim fluid policy-gap`: the fluid policy's average cost against the value-iteration optimum.
+struct FluidPolicyGapCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "policy-gap",
+    abstract: "Compare the fluid policy's average cost per epoch with the optimal θ of value iteration (K = 1).",
+    discussion: """
+      Three numbers, all in cost per epoch (β Q/λ + γ p, Q in packets at the epoch start):
+        θ          the optimum of the discrete-time MDP (relative value iteration, --truncation N);
+        θ_fluid    the fluid policy (water level J'(Q) κ/γ, capped at the queue) evaluated exactly in the
+                   same MDP (relative value iteration of the fixed policy);
+        simulated  the packet-level simulation of one pair (pair 0's λ, L; no interference) under the
+                   fluid policy: the time average of β Q/λ + γ p̄ over measured epochs, R replications,
+                   95 % CI. The default --set slotsPerEpoch=1 is NOT applied for you: use it to match the
+                   MDP's one fading draw per epoch (with N slots the epoch averages N fading draws).
+      JSON: {"model", "theta", "thetaFluid", "relativeGapMDP", "cInf", "simulated": {"meanCostPerEpoch",
+      "ci95", "holdingCostPerEpoch", "powerCostPerEpoch", "meanQueuePackets", …}, "relativeGapSimulated"}.
+      Example: driftsim fluid policy-gap --set gamma=1 --set slotsPerEpoch=1 --set epochs=20000 --replications 10
+      """
+  )
+
+  @OptionGroup var source: ScenarioOptions
+
+  @Option(help: "Truncation level N of the MDP (packets).")
+  var truncation = 400
+
+  @Option(help: "Span tolerance of value iteration (relative to max|h|).")
+  var tolerance = 1e-12
+
+  @Option(help: "Replications of the packet-level simulation (≥ 2; 0 skips the simulation).")
+  var replications = 10
+
+  @Option(help: "Threads.")
+  var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    guard truncation >= 2 else { throw ValidationError("--truncation must be ≥ 2") }
+    guard replications == 0 || replications >= 2 else { throw ValidationError("--replications must be 0 or ≥ 2") }
+    guard tolerance > 0, jobs >= 1 else { throw ValidationError("--tolerance must be > 0 and --jobs ≥ 1") }
+  }
+
+  struct Model: Encodable {
+    var arrivalRate: Double
+    var beta: Double
+    var gamma: Double
+    var directGain: Double
+    var kappa: Double
+    var truncation: Int
+  }
+
+  struct Report: Encodable {
+    var model: Model
+    var theta: Double
+    var thetaFluid: Double
+    var relativeGapMDP: Double
+    var cInf: Double
+    var iterations: [Int]
+    var simulated: SimulatedCost?
+    var relativeGapSimulated: Double?
+    var wallSeconds: Double
+  }
+
+  func run() throws {
+    let scenario = try source.load()
+    let start = Date()
+    let p = try pairParameters(scenario, pair: 0)
+    let options = ValueIterationOptions(relativeTolerance: tolerance, jobs: jobs)
+    let optimal: SinglePairSolution, fluidPolicy: SinglePairSolution
+    let cInf: Double
+    do {
+      let mdp = try SinglePairMDP(arrivalRate: p.lambda, beta: p.beta, gamma: p.gamma, directGain: p.gain, kappa: p.kappa, truncation: truncation)
+      output.progress("policy-gap: value iteration (optimal), N = \(truncation)")
+      optimal = try mdp.solve(policy: .optimal, options: options)
+      output.progress("policy-gap: value iteration (fluid policy)")
+      fluidPolicy = try mdp.solve(policy: .fluid, options: options)
+      cInf = try mdp.fluidValueFunction().cInf
+    } catch let error as FluidValidationError {
+      throw DriftSimError(error.description)
+    } catch let error as NumericsError {
+      throw DriftSimError("value iteration: \(error)")
+    }
+    var simulated: SimulatedCost? = nil
+    if replications > 0 {
+      output.progress("policy-gap: \(replications) packet-level replications of \(scenario.epochs) epochs, \(scenario.slotsPerEpoch) slots/epoch")
+      do {
+        simulated = try PolicyGapStudy.simulate(scenario, replications: replications, jobs: jobs)
+      } catch let error as FluidValidationError {
+        throw DriftSimError(error.description)
+      } catch let error as SimulationError {
+        throw DriftSimError(error.description)
+      }
+    }
+    let gap = (fluidPolicy.theta - optimal.theta) / optimal.theta
+    output.report(String(format: "γ = %g, λ = %g, κ = %.6g, N = %d", p.gamma, p.lambda, p.kappa, truncation))
+    output.report(String(format: "θ (optimal, MDP)          = %.6f", optimal.theta))
+    output.report(String(format: "θ_fluid (fluid policy, MDP) = %.6f   gap %+.3f %%", fluidPolicy.theta, 100 * gap))
+    output.report(String(format: "c∞ (fluid model)          = %.6f", cInf))
+    var simulatedGap: Double? = nil
+    if let s = simulated {
+      simulatedGap = (s.meanCostPerEpoch - optimal.theta) / optimal.theta
+      output.report(
+        String(
+          format: "simulated fluid policy     = %.6f  95%% CI [%.6f, %.6f]  (holding %.4f + power %.4f; %d slots/epoch)  gap %+.2f %%",
+          s.meanCostPerEpoch, s.ci95[0], s.ci95[1], s.holdingCostPerEpoch, s.powerCostPerEpoch, s.slotsPerEpoch, 100 * simulatedGap!))
+    }
+    try output.writeJSON(
+      Report(
+        model: Model(arrivalRate: p.lambda, beta: p.beta, gamma: p.gamma, directGain: p.gain, kappa: p.kappa, truncation: truncation),
+        theta: optimal.theta, thetaFluid: fluidPolicy.theta, relativeGapMDP: gap, cInf: cInf, iterations: [optimal.iterations, fluidPolicy.iterations],
+        simulated: simulated, relativeGapSimulated: simulatedGap, wallSeconds: Date().timeIntervalSince(start)))
+    if !optimal.converged || !fluidPolicy.converged { throw DriftSimError("value iteration did not reach the span tolerance") }
+  }
+}

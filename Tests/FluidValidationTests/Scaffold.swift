@@ -1,1 +1,0 @@
-// Scaffold: issue 6 is being written.
