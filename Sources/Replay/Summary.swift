@@ -60,7 +60,8 @@ public struct PairSummary: Sendable, Equatable, Codable {
   public var delayP99Seconds: Double?
   /// Largest delay (seconds).
   public var delayMaxSeconds: Double?
-  /// Mean transmit power over slots (noise units; power per pair, summed over pairs when pooled).
+  /// Mean transmit power over slots (noise units; pooled: the mean over every pair's slots, i.e.
+  /// the average power per pair).
   public var averagePower: Double?
   /// 10·log10(averagePower): the average transmit SNR in dB.
   public var avgTransmitSNRdB: Double?
@@ -288,8 +289,6 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
   pooled.histogram = pooledHistogram
   var pairs: [PairSummary] = []
   var queueTotal: Double? = nil
-  var powerSum = 0.0
-  var anySlots = false
   if fast.count < acc.count { fast.append(contentsOf: repeatElement(FastAccumulator(), count: acc.count - fast.count)) }
   for (k, a) in acc.enumerated() {
     let f = fast[k]
@@ -306,19 +305,11 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
     pooledFast.slotCount += f.slotCount
     pooledFast.powerSum += f.powerSum
     if let q = s.timeAverageQueueBits { queueTotal = (queueTotal ?? 0) + q }
-    if let p = s.averagePower {
-      powerSum += p
-      anySlots = true
-    }
   }
   var overall = finish(pooled, pooledFast, pair: nil)
+  // Queues pool as totals (bits in the whole network), matching the pooled Little's law.
   overall.timeAverageQueueBits = queueTotal
   if let queueTotal, let meanPacketBits, meanPacketBits > 0 { overall.timeAverageQueuePackets = queueTotal / meanPacketBits }
-  if anySlots {
-    // Pooled power is the total transmitted power (sum of the pairs' averages), as for queues.
-    overall.averagePower = powerSum
-    overall.avgTransmitSNRdB = decibels(powerSum)
-  }
   let report = SummaryReport(
     startSeconds: windowStart, endSeconds: windowEnd, durationSeconds: duration, pairs: pairs, overall: overall,
     recordsRead: Dictionary(uniqueKeysWithValues: integrity.recordsRead.map { ($0.key.name, $0.value) }),

@@ -36,6 +36,8 @@ public final class TraceWriter {
   public let temporaryPath: String
 
   @usableFromInline let buffers: UnsafeMutablePointer<KindBuffer>
+  /// `header.stateCount`, cached for the snapshot hot path.
+  @usableFromInline let stateCount: Int
   private var fd: Int32
   private var fileOffset: UInt64
   private var index: [BlockIndexEntry] = []
@@ -71,6 +73,7 @@ public final class TraceWriter {
     header.blockPayloadBytes = max(blockPayloadBytes, 1)
     header.formatVersion = .current
     self.header = header
+    self.stateCount = header.stateCount
     self.path = path
     self.temporaryPath = path + ".partial"
     self.durable = durable
@@ -191,7 +194,7 @@ public final class TraceWriter {
   public func writeCTMCSnapshot(time: Double, counts: UnsafeBufferPointer<UInt32>) {
     let b = buffers + Int(RecordKind.ctmcSnapshot.rawValue)
     guard b.pointee.enabled else { return }
-    guard counts.count == header.stateCount else {
+    guard counts.count == stateCount else {
       snapshotSizeMismatch(counts.count)
       return
     }
@@ -210,7 +213,7 @@ public final class TraceWriter {
   where Counts.Element: BinaryInteger {
     let b = buffers + Int(RecordKind.ctmcSnapshot.rawValue)
     guard b.pointee.enabled else { return }
-    guard counts.count == header.stateCount else {
+    guard counts.count == stateCount else {
       snapshotSizeMismatch(counts.count)
       return
     }
