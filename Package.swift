@@ -53,11 +53,15 @@ let package = Package(
     // Fluid approximations against detailed models: value iteration, fluid drains, policy gaps.
     .target(
       name: "FluidValidation", dependencies: ["Interference", "Numerics", "Stats", "Kernel"], swiftSettings: swiftSettings),
+    // Command-line conventions shared by both executables: --json/--quiet, errors and exit codes.
+    .target(
+      name: "CLISupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: swiftSettings),
     // The `driftsim` command tree (a library so tests can run commands in-process).
     .target(
       name: "DriftSimCLI",
       dependencies: [
-        "Numerics", "Kernel", "Stats", "Trace", "Interference", "MeanField", "FluidValidation",
+        "CLISupport", "Numerics", "Kernel", "Stats", "Trace", "Interference", "MeanField", "FluidValidation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -67,7 +71,7 @@ let package = Package(
     .target(
       name: "ReplayCLI",
       dependencies: [
-        "Trace", "Replay", "Stats", "MeanField",
+        "CLISupport", "Trace", "Replay", "Stats", "MeanField",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 
 /// The `driftsim` command: runs scenarios, sweeps, fluid and mean-field computations, benchmarks.
@@ -24,22 +25,7 @@ public struct DriftSimCommand: ParsableCommand {
 
   /// Parses and runs a command line, returning the exit status instead of exiting.
   public static func run(_ arguments: [String]? = nil) -> Int32 {
-    do {
-      var command = try parseAsRoot(arguments)
-      try command.run()
-      return 0
-    } catch let error as DriftSimError {
-      StandardError.write("driftsim: error: \(error.message)\n")
-      return 1
-    } catch {
-      let code = exitCode(for: error)
-      if code == .success {
-        print(fullMessage(for: error))
-        return 0
-      }
-      StandardError.write(fullMessage(for: error) + "\n")
-      return code == .validationFailure ? 2 : code.rawValue
-    }
+    CommandRunner.run(DriftSimCommand.self, programName: "driftsim", arguments: arguments)
   }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 
 /// The `driftsim-replay` command: reads DriftSim traces offline and analyses them.
@@ -27,31 +28,10 @@ public struct ReplayCommand: ParsableCommand {
 
   /// Parses and runs a command line, returning the exit status instead of exiting.
   public static func run(_ arguments: [String]? = nil) -> Int32 {
-    do {
-      var command = try parseAsRoot(arguments)
-      try command.run()
-      return 0
-    } catch let error as ReplayInputError {
-      FileHandle.standardError.write(Data("driftsim-replay: error: \(error.message)\n".utf8))
-      return 1
-    } catch {
-      let code = exitCode(for: error)
-      if code == .success {
-        print(fullMessage(for: error))
-        return 0
-      }
-      FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-      return code == .validationFailure ? 2 : code.rawValue
-    }
+    CommandRunner.run(ReplayCommand.self, programName: "driftsim-replay", arguments: arguments)
   }
 }
 
-/// Bad input to `driftsim-replay` (a missing, foreign, corrupt or truncated trace, a bad
-/// argument value): printed as one line on stderr, exit status 1.
-public struct ReplayInputError: Error, CustomStringConvertible, Sendable {
-  /// What is wrong and where (file, byte offset), in one line.
-  public var message: String
-  /// Creates an error.
-  public init(_ message: String) { self.message = message }
-  public var description: String { message }
-}
+/// Bad input to `driftsim-replay` (a missing, foreign, corrupt or truncated trace, a bad argument
+/// value): printed as one line on stderr, exit status 1. See `CLISupport.InputError`.
+public typealias ReplayInputError = InputError

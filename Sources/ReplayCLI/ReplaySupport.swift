@@ -1,60 +1,11 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import Replay
 import Trace
 
-/// Options every `driftsim-replay` subcommand shares: `--json PATH|-` and `--quiet` (STYLE.md).
-public struct ReplayOutputOptions: ParsableArguments {
-  @Option(
-    name: .long,
-    help: ArgumentHelp(
-      "Write the result as JSON to PATH; '-' writes it to stdout, which then carries nothing else.",
-      valueName: "PATH|-"))
-  public var json: String?
-
-  @Flag(name: .long, help: "Print no progress or warnings on stderr.")
-  public var quiet = false
-
-  public init() {}
-
-  /// Whether stdout is reserved for the JSON document.
-  public var jsonOnStdout: Bool { json == "-" }
-
-  /// Writes a human-readable line: to stdout normally, to stderr when stdout carries JSON.
-  public func report(_ line: String) {
-    if jsonOnStdout {
-      FileHandle.standardError.write(Data((line + "\n").utf8))
-    } else {
-      print(line)
-    }
-  }
-
-  /// Writes a warning or progress line to stderr unless `--quiet`.
-  public func progress(_ line: String) {
-    if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
-  }
-
-  /// Writes `value` as JSON where `--json` says; does nothing without `--json`.
-  /// - Throws: `ReplayInputError` if the file cannot be written.
-  public func writeJSON<Value: Encodable>(_ value: Value) throws {
-    guard let json else { return }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-      positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-    var data = try encoder.encode(value)
-    data.append(0x0A)
-    if json == "-" {
-      FileHandle.standardOutput.write(data)
-    } else {
-      do {
-        try data.write(to: URL(fileURLWithPath: json), options: .atomic)
-      } catch {
-        throw ReplayInputError("cannot write JSON to '\(json)': \(error.localizedDescription)")
-      }
-    }
-  }
-}
+/// `--json PATH|-` and `--quiet`, shared with `driftsim` (see `CLISupport.OutputOptions`).
+public typealias ReplayOutputOptions = OutputOptions
 
 /// The trace argument and `--salvage`.
 public struct ReplayTraceOptions: ParsableArguments {

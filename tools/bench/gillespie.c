@@ -9,32 +9,12 @@
  * Usage: gillespie_c POPULATION JUMPS REPETITIONS SEED [ALPHA BETA]
  */
 #include <gsl/gsl_rng.h>
+#include "driftsim_stream.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-
-static uint64_t splitmix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-static gsl_rng *stream(uint64_t seed, const uint64_t *path, int n) {
-  const uint64_t golden = 0x9E3779B97F4A7C15ULL;
-  uint64_t id = 0x243F6A8885A308D3ULL;
-  for (int i = 0; i < n; i++) id = splitmix64(id ^ path[i]) + golden;
-  uint64_t s = splitmix64(seed ^ splitmix64(id ^ 0xD1B54A32D192ED03ULL));
-  uint64_t w1 = splitmix64(s + golden), w2 = splitmix64(s + 2 * golden);
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
-  unsigned long *st = (unsigned long *)gsl_rng_state(r);
-  st[0] = (uint32_t)w1; if (st[0] < 2) st[0] += 2;
-  st[1] = (uint32_t)(w1 >> 32); if (st[1] < 8) st[1] += 8;
-  st[2] = (uint32_t)w2; if (st[2] < 16) st[2] += 16;
-  for (int i = 0; i < 6; i++) gsl_rng_get(r);
-  return r;
-}
 
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -62,7 +42,7 @@ int main(int argc, char **argv) {
   double m = (double)population, inv = 1.0 / (double)population;
   for (int r = 0; r < reps; r++) {
     uint64_t path[2] = {0x43544D43ULL, (uint64_t)population};
-    gsl_rng *rng = stream(seed, path, 2);
+    gsl_rng *rng = driftsim_stream(seed, path, 2);
     long n0 = c0, n1 = c1;
     double t = 0;
     struct timespec ta, tb;

@@ -8,6 +8,7 @@
  */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include "driftsim_stream.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,26 +53,6 @@ static inline event_t pop(void) {
   return top;
 }
 
-static uint64_t splitmix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-static gsl_rng *stream(uint64_t seed, uint64_t path0) {
-  const uint64_t golden = 0x9E3779B97F4A7C15ULL;
-  uint64_t id = splitmix64(0x243F6A8885A308D3ULL ^ path0) + golden;
-  uint64_t s = splitmix64(seed ^ splitmix64(id ^ 0xD1B54A32D192ED03ULL));
-  uint64_t w1 = splitmix64(s + golden), w2 = splitmix64(s + 2 * golden);
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
-  unsigned long *st = (unsigned long *)gsl_rng_state(r);
-  st[0] = (uint32_t)w1; if (st[0] < 2) st[0] += 2;
-  st[1] = (uint32_t)(w1 >> 32); if (st[1] < 8) st[1] += 8;
-  st[2] = (uint32_t)w2; if (st[2] < 16) st[2] += 16;
-  for (int i = 0; i < 6; i++) gsl_rng_get(r);
-  return r;
-}
-
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -87,7 +68,8 @@ int main(int argc, char **argv) {
   double final_time = 0;
   heap = malloc(sizeof(event_t) * (population + 1));
   for (int r = 0; r < reps; r++) {
-    gsl_rng *rng = stream(seed, 0x686F6C64ULL);
+    const uint64_t path[1] = {0x686F6C64ULL};
+    gsl_rng *rng = driftsim_stream(seed, path, 1);
     heap_n = 0; next_seq = 0;
     double now = 0;
     for (size_t i = 0; i < population; i++) push(now + gsl_ran_exponential(rng, 1.0));
