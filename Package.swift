@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "Trace", targets: ["Trace"]),
     .library(name: "Interference", targets: ["Interference"]),
     .library(name: "MeanField", targets: ["MeanField"]),
+    .library(name: "Plot", targets: ["Plot"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,12 +37,14 @@ let package = Package(
     .target(name: "Numerics", dependencies: ["CGSL"], swiftSettings: swiftSettings),
     // The deterministic discrete-event engine.
     .target(name: "Kernel", dependencies: ["Numerics"], swiftSettings: swiftSettings),
+    // SVG charts (lines, staircases, error bars, log axes) for every plot DriftSim draws.
+    .target(name: "Plot", dependencies: [], swiftSettings: swiftSettings),
     // Streaming statistics: moments, time averages, batch means, confidence intervals, quantiles.
     .target(name: "Stats", dependencies: ["Numerics"], swiftSettings: swiftSettings),
     // The binary trace format: records, blocks, writer, reader, validation.
     .target(name: "Trace", dependencies: [], swiftSettings: swiftSettings),
     // Offline analysis of traces (what driftsim-replay computes).
-    .target(name: "Replay", dependencies: ["Trace", "Stats", "Numerics"], swiftSettings: swiftSettings),
+    .target(name: "Replay", dependencies: ["Trace", "Stats", "Numerics", "Plot"], swiftSettings: swiftSettings),
     // The K-pair interference network: scenarios, fluid value function, power policies, simulation.
     .target(
       name: "Interference",
@@ -49,7 +52,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     // Density-dependent population CTMCs and their mean-field limits.
     .target(
-      name: "MeanField", dependencies: ["Numerics", "Kernel", "Stats", "Trace"], swiftSettings: swiftSettings),
+      name: "MeanField", dependencies: ["Numerics", "Kernel", "Stats", "Trace", "Plot"], swiftSettings: swiftSettings),
     // Fluid approximations against detailed models: value iteration, fluid drains, policy gaps.
     .target(
       name: "FluidValidation", dependencies: ["Interference", "Numerics", "Stats", "Kernel"], swiftSettings: swiftSettings),
@@ -61,7 +64,7 @@ let package = Package(
     .target(
       name: "DriftSimCLI",
       dependencies: [
-        "CLISupport", "Numerics", "Kernel", "Stats", "Trace", "Interference", "MeanField", "FluidValidation",
+        "CLISupport", "Plot", "Numerics", "Kernel", "Stats", "Trace", "Interference", "MeanField", "FluidValidation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -71,7 +74,7 @@ let package = Package(
     .target(
       name: "ReplayCLI",
       dependencies: [
-        "CLISupport", "Trace", "Replay", "Stats", "MeanField",
+        "CLISupport", "Plot", "Trace", "Replay", "Stats", "MeanField",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -81,8 +84,13 @@ let package = Package(
     .testTarget(name: "NumericsTests", dependencies: ["Numerics"], swiftSettings: swiftSettings),
     .testTarget(name: "KernelTests", dependencies: ["Kernel", "Numerics"], swiftSettings: swiftSettings),
     .testTarget(name: "StatsTests", dependencies: ["Stats", "Numerics"], swiftSettings: swiftSettings),
+    .testTarget(name: "PlotTests", dependencies: ["Plot"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "CLISupportTests",
+      dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: swiftSettings),
     .testTarget(name: "TraceTests", dependencies: ["Trace"], swiftSettings: swiftSettings),
-    .testTarget(name: "ReplayTests", dependencies: ["Replay", "Trace", "Stats"], swiftSettings: swiftSettings),
+    .testTarget(name: "ReplayTests", dependencies: ["Replay", "Trace", "Stats", "Plot"], swiftSettings: swiftSettings),
     .testTarget(
       name: "InterferenceTests", dependencies: ["Interference", "Numerics", "Kernel", "Stats", "Trace"],
       swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLISupport
+import Plot
 import Foundation
 
 /// Bad input or a failed check (exit status 1); see `CLISupport.InputError`.
@@ -8,6 +9,8 @@ public typealias DriftSimError = InputError
 public typealias OutputOptions = CLISupport.OutputOptions
 /// Writes to stderr; see `CLISupport.StandardError`.
 public typealias StandardError = CLISupport.StandardError
+/// The SVG chart every command draws with; see `Plot.SVGChart`.
+typealias SVGChart = Plot.SVGChart
 
 /// The median of `values` (mean of the middle two for an even count); nil when empty.
 func median(_ values: [Double]) -> Double? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Plot
 import Foundation
 import Replay
 import Trace
@@ -64,10 +65,12 @@ func render(
     }
     try plot.emit(text)
   case .svg:
-    let series = all.map { d in
-      SVGPlot.Series(name: d.pair.map { "pair \($0)" } ?? "all pairs", points: d.cdf.map { ($0[0] * scale, $0[1]) }, step: true)
+    var chart = SVGChart(title: title, xLabel: unitName, yLabel: "fraction ≤ x", logX: logX)
+    chart.series = all.map { d in
+      SVGChart.Series(
+        name: d.pair.map { "pair \($0)" } ?? "all pairs", x: d.cdf.map { $0[0] * scale }, y: d.cdf.map { $0[1] }, step: true)
     }
-    try plot.emit(SVGPlot(title: title, xLabel: unitName, yLabel: "fraction ≤ x", logX: logX, series: series).render())
+    try plot.emit(chart.render())
   }
   try output.writeJSON(report)
 }
@@ -195,10 +198,9 @@ struct QueueCommand: ParsableCommand {
       }
       try plot.emit(text)
     case .svg:
-      let lines = pairs.map { k in
-        SVGPlot.Series(name: "pair \(k)", points: zip(series.times, series.queueBits[k]).map { ($0, $1) })
-      }
-      try plot.emit(SVGPlot(title: "Queue length", xLabel: "time (s)", yLabel: "queue (bits)", series: lines).render())
+      var chart = SVGChart(title: "Queue length", xLabel: "time (s)", yLabel: "queue (bits)")
+      chart.series = pairs.map { k in SVGChart.Series(name: "pair \(k)", x: series.times, y: series.queueBits[k]) }
+      try plot.emit(chart.render())
     }
     try output.writeJSON(series)
     try traceOptions.check(integrity, output: output)

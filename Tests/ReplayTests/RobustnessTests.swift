@@ -1,4 +1,5 @@
 import Foundation
+import Plot
 import Testing
 
 @testable import Replay
@@ -42,9 +43,9 @@ struct RobustnessTests {
       }
     }
     let (series, _) = try queueSeries(try TraceReader(path: path), bins: 3)
-    _ = SVGPlot(title: "t", xLabel: "x", yLabel: "y", logX: true, series: [
-      .init(name: "q", points: zip(series.times, series.queueBits[1]).map { ($0, $1) })
-    ]).render()
+    var chart = SVGChart(title: "t", xLabel: "x", yLabel: "y", logX: true)
+    chart.series = [SVGChart.Series(name: "q", x: series.times, y: series.queueBits[1])]
+    _ = chart.render()
   }
 
   @Test("a pair index beyond the supported range is a ReplayError naming the block offset")

@@ -1,6 +1,8 @@
 import Foundation
 
-/// A minimal SVG chart: lines and markers with optional vertical error bars, linear or log axes.
+/// A minimal SVG chart for every plot DriftSim draws: lines (optionally staircase or dashed),
+/// markers, vertical error bars, linear or logarithmic axes. No dependencies; the output is
+/// deterministic text.
 public struct SVGChart: Sendable {
   /// One data series.
   public struct Series: Sendable {
@@ -18,10 +20,13 @@ public struct SVGChart: Sendable {
     public var markers: Bool
     /// Dashed line.
     public var dashed: Bool
-    /// Creates a series.
+    /// Draw the line as a staircase (horizontal, then vertical): for empirical CDFs.
+    public var step: Bool
+    /// Creates a series. Points with a non-finite coordinate (or x ≤ 0 on a log axis) are skipped
+    /// and break the line there.
     public init(
       name: String, x: [Double], y: [Double], errorBars: [(Double, Double)]? = nil, line: Bool = true, markers: Bool = false,
-      dashed: Bool = false
+      dashed: Bool = false, step: Bool = false
     ) {
       self.name = name
       self.x = x
@@ -30,6 +35,7 @@ public struct SVGChart: Sendable {
       self.line = line
       self.markers = markers
       self.dashed = dashed
+      self.step = step
     }
   }
 
@@ -109,9 +115,25 @@ public struct SVGChart: Sendable {
     for (index, s) in series.enumerated() {
       let color = Self.palette[index % Self.palette.count]
       let points = zip(s.x, s.y).filter { tx($0.0).isFinite && ty($0.1).isFinite }
-      if s.line, points.count >= 2 {
-        let path = points.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " ")
-        out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "") points=\"\(path)\"/>\n"
+      if s.line {
+        // One polyline per run of drawable points: a NaN (e.g. an empty bin) breaks the line.
+        var segment: [(Double, Double)] = []
+        func flush() {
+          if segment.count >= 2 {
+            let path = segment.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " ")
+            out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\"\(s.dashed ? " stroke-dasharray=\"6,4\"" : "") points=\"\(path)\"/>\n"
+          }
+          segment.removeAll()
+        }
+        for (x, y) in zip(s.x, s.y) {
+          guard tx(x).isFinite && ty(y).isFinite else {
+            flush()
+            continue
+          }
+          if s.step, let previous = segment.last { segment.append((x, previous.1)) }
+          segment.append((x, y))
+        }
+        flush()
       }
       if s.markers {
         for (x, y) in points { out += "<circle cx=\"\(f(px(x)))\" cy=\"\(f(py(y)))\" r=\"3.5\" fill=\"\(color)\"/>\n" }
@@ -130,42 +152,5 @@ public struct SVGChart: Sendable {
     }
     out += "</svg>\n"
     return out
-  }
-}
-
-extension ScalingResult {
-  /// A log–log plot of E‖x − x*‖² against M with 95 % intervals, the exact values when known, and
-  /// the reference slope −1 through the largest M.
-  public func svg() -> String {
-    var chart = SVGChart(
-      title: "Mean-field error, \(model): E‖x − x*‖² vs M (slope \(String(format: "%.3f", slope)))", xLabel: "population M",
-      yLabel: "E‖x − x*‖²", logX: true, logY: true)
-    let m = rows.map { Double($0.population) }
-    chart.series.append(
-      SVGChart.Series(
-        name: "simulation (95% CI)", x: m, y: rows.map(\.meanSquareError),
-        errorBars: rows.map { ($0.meanSquareErrorCI95[0], $0.meanSquareErrorCI95[1]) }, line: false, markers: true))
-    if rows.allSatisfy({ $0.exactScaledError != nil }) {
-      chart.series.append(
-        SVGChart.Series(name: "exact (birth–death)", x: m, y: rows.map { $0.exactScaledError! / Double($0.population) }, line: true))
-    }
-    if let last = rows.last {
-      let anchor = last.meanSquareError * Double(last.population)
-      chart.series.append(SVGChart.Series(name: "slope −1", x: m, y: m.map { anchor / $0 }, line: true, dashed: true))
-    }
-    return chart.render()
-  }
-}
-
-extension TrajectoryResult {
-  /// x_component^M(t) for every M against the ODE solution.
-  public func svg(component: Int = 1) -> String {
-    var chart = SVGChart(
-      title: "\(model): x\(component)^M(t) against the mean-field ODE", xLabel: "time t (s)", yLabel: "x\(component)")
-    for row in rows {
-      chart.series.append(SVGChart.Series(name: "M = \(row.population)", x: sampleTimes, y: row.samples.map { $0[component] }))
-    }
-    chart.series.append(SVGChart.Series(name: "ODE", x: sampleTimes, y: odeSamples.map { $0[component] }, dashed: true))
-    return chart.render()
   }
 }
