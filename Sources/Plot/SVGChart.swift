@@ -63,6 +63,28 @@ public struct SVGChart: Sendable {
 
   static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
+  /// Round tick positions in [lo, hi] (transformed coordinates): whole decades on a log axis
+  /// (every other one when there are many), else multiples of 1, 2 or 5 × 10^k, three to six ticks.
+  static func ticks(_ lo: Double, _ hi: Double, log: Bool) -> [Double] {
+    guard hi > lo, lo.isFinite, hi.isFinite else { return [] }
+    if log {
+      let first = lo.rounded(.up), last = hi.rounded(.down)
+      guard first <= last else { return [] }
+      let step = max(1, ((last - first) / 6).rounded(.up))
+      return stride(from: first, through: last, by: step).map { $0 }
+    }
+    let raw = (hi - lo) / 6
+    let magnitude = Foundation.pow(10, Foundation.log10(raw).rounded(.down))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    var ticks: [Double] = []
+    var t = (lo / step).rounded(.up) * step
+    while t <= hi + step * 1e-9 && ticks.count < 20 {
+      ticks.append(abs(t) < step * 1e-9 ? 0 : t)
+      t += step
+    }
+    return ticks
+  }
+
   /// The SVG document (800 × 500 px).
   public func render() -> String {
     let width = 800.0, height = 500.0, left = 80.0, right = 180.0, top = 40.0, bottom = 60.0
@@ -90,7 +112,7 @@ public struct SVGChart: Sendable {
     func f(_ v: Double) -> String { String(format: "%.2f", v) }
     func label(_ v: Double, log: Bool) -> String {
       let value = log ? Foundation.pow(10, v) : v
-      return String(format: abs(value) >= 1e4 || (abs(value) < 1e-3 && value != 0) ? "%.2g" : "%.4g", value)
+      return String(format: abs(value) >= 1e5 || (abs(value) < 1e-3 && value != 0) ? "%.0e" : "%g", value)
     }
     func escape(_ s: String) -> String {
       s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
@@ -102,13 +124,17 @@ public struct SVGChart: Sendable {
       <rect x="\(f(left))" y="\(f(top))" width="\(f(plotW))" height="\(f(plotH))" fill="none" stroke="black"/>
 
       """
-    for i in 0...5 {
-      let gx = xMin + (xMax - xMin) * Double(i) / 5, gy = yMin + (yMax - yMin) * Double(i) / 5
-      let sx = left + plotW * Double(i) / 5, sy = top + plotH * (1 - Double(i) / 5)
+    // Grid lines at round values: 1-2-5 steps on linear axes, powers of ten on log axes (in the
+    // transformed coordinates the chart draws in).
+    for t in Self.ticks(xMin, xMax, log: logX) {
+      let sx = left + (t - xMin) / (xMax - xMin) * plotW
       out += "<line x1=\"\(f(sx))\" y1=\"\(f(top))\" x2=\"\(f(sx))\" y2=\"\(f(top + plotH))\" stroke=\"#ddd\"/>\n"
+      out += "<text x=\"\(f(sx))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(label(t, log: logX))</text>\n"
+    }
+    for t in Self.ticks(yMin, yMax, log: logY) {
+      let sy = top + (1 - (t - yMin) / (yMax - yMin)) * plotH
       out += "<line x1=\"\(f(left))\" y1=\"\(f(sy))\" x2=\"\(f(left + plotW))\" y2=\"\(f(sy))\" stroke=\"#ddd\"/>\n"
-      out += "<text x=\"\(f(sx))\" y=\"\(f(top + plotH + 18))\" text-anchor=\"middle\">\(label(gx, log: logX))</text>\n"
-      out += "<text x=\"\(f(left - 6))\" y=\"\(f(sy + 4))\" text-anchor=\"end\">\(label(gy, log: logY))</text>\n"
+      out += "<text x=\"\(f(left - 6))\" y=\"\(f(sy + 4))\" text-anchor=\"end\">\(label(t, log: logY))</text>\n"
     }
     out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 15))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
     out += "<text transform=\"translate(18,\(f(top + plotH / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"

@@ -45,3 +45,19 @@ struct SVGChartTests {
     #expect(chart.render() == svg)  // deterministic
   }
 }
+
+@Suite("Axis ticks")
+struct TickTests {
+  @Test("linear ticks are round multiples of 1, 2 or 5 × 10^k inside the range")
+  func linear() {
+    #expect(SVGChart.ticks(0.6216, 17.44, log: false) == [5, 10, 15])  // span 16.8 → step 5
+    #expect(SVGChart.ticks(-1, 1, log: false) == [-1, -0.5, 0, 0.5, 1])
+    #expect(SVGChart.ticks(1, 1, log: false).isEmpty)
+  }
+
+  @Test("log ticks are whole decades")
+  func log() {
+    #expect(SVGChart.ticks(1.7, 4.2, log: true) == [2, 3, 4])
+    #expect(SVGChart.ticks(-12, 3, log: true) == [-12, -9, -6, -3, 0, 3])
+  }
+}
