@@ -11,11 +11,14 @@ struct FluidCommand: ParsableCommand {
     commandName: "fluid",
     abstract: "Check the fluid approximations: value iteration vs J, fluid drains vs simulation, the fluid policy's cost gap.",
     discussion: """
-      value-iteration  relative value iteration of the exact discrete-time queue (K = 1, or K = 2
-                       with --two-pair) against the fluid value function J (paper Fig. 5, Theorem 1).
-      drain            packet-level drains from a backlog Q(0) against the fluid ODE (Theorem 2).
-      policy-gap       the fluid policy's average cost against the optimum θ (K = 1).
-      The discrete model is written down in docs/fluid-validation.md.
+      value-iteration: relative value iteration of the exact discrete-time queue (K = 1, or K = 2 with \
+      --two-pair) against the fluid value function J (paper Fig. 5, Theorem 1).
+
+      drain: packet-level drains from a backlog Q(0) against the fluid ODE (Theorem 2).
+
+      policy-gap: the fluid policy's average cost against the optimum θ (K = 1).
+
+      The discrete model, the methods and measured tables are in docs/fluid-validation.md.
       """,
     subcommands: [FluidValueIterationCommand.self, FluidDrainCommand.self, FluidPolicyGapCommand.self]
   )

@@ -13,13 +13,15 @@ import Numerics
 ///   arrivals A_k ~ Poisson(λ_k) independent; q_k' = min(N, round(r_k) + A_k).
 /// - Cost per epoch β (q1/λ1 + q2/λ2) + γ (p1 + p2), at the epoch start.
 ///
-/// **Approximations (stated in the docs):** the expectation over the four fading gains is replaced by
-/// the average over a fixed set of S quasi-random nodes (Halton sequence, bases 2, 3, 5, 7, mapped by
-/// −ln(1 − u)), common to every state and sweep, so value iteration solves the MDP with that discrete
-/// fading law exactly. The per-node minimisation over (s1, s2) is done by coordinate descent on the
-/// served amounts (powers follow in closed form from the 2 × 2 linear SINR equations): three rounds,
-/// each a grid search with step 1/4 packet refined by golden section. The coupled per-node problem
-/// need not be convex, so this finds a local minimum (the same caveat as the paper's Algorithm 3).
+/// **Approximations (stated in the docs):** the expectation over the four Exp(1) fading gains is
+/// replaced by a product Gauss–Laguerre rule (n_d points per direct gain, n_c per cross gain; default
+/// 6 and 2, i.e. 144 nodes), common to every state and sweep, so value iteration solves the MDP with
+/// that discrete fading law exactly. The action at each node is chosen from a finite grid of served amounts
+/// (s1, s2) with step δ (default 1/4 packet; powers follow in closed form from the 2 × 2 linear SINR
+/// equations) by exhaustive search, so value iteration solves a finite-action MDP exactly and
+/// converges; the grid restriction is the only approximation of the inner minimisation (a
+/// coordinate-descent search was tried first and made value iteration cycle, because a local search
+/// is not a monotone Bellman operator on this non-convex per-node problem).
 public struct TwoPairMDP: Sendable {
   /// λ1, λ2 (packets per epoch).
   public let arrivalRates: [Double]
@@ -35,16 +37,21 @@ public struct TwoPairMDP: Sendable {
   public let kappa: Double
   /// N per queue.
   public let truncation: Int
+  /// δ, the step (packets) of the served-amount grid each action is chosen from.
+  public let step: Double
   /// Fading nodes (g11, g12, g21, g22), already multiplied by the path gains.
   public let nodes: [(Double, Double, Double, Double)]
+  /// Probability weight of each node (Σ = 1).
+  public let nodeWeights: [Double]
   let pmfs: [[Double]]
 
   /// Creates the model.
-  /// - Parameters: see the type; `fadingSamples` = S ≥ 1 quasi-random fading nodes.
+  /// - Parameters: see the type; `fadingNodes` = Gauss–Laguerre points per direct gain and per
+  ///   cross gain (a zero cross gain uses one point); `step` = δ in packets.
   /// - Throws: `FluidValidationError` for invalid parameters.
   public init(
     arrivalRates: [Double], beta: Double, gamma: Double, directGains: [Double], crossGains: [Double], kappa: Double, truncation: Int,
-    fadingSamples: Int
+    fadingNodes: (direct: Int, cross: Int) = (6, 2), step: Double = 0.25
   ) throws {
     guard arrivalRates.count == 2, directGains.count == 2, crossGains.count == 2 else {
       throw FluidValidationError("two-pair value iteration needs two arrival rates, direct gains and cross gains")
@@ -52,7 +59,10 @@ public struct TwoPairMDP: Sendable {
     guard arrivalRates.allSatisfy({ $0 > 0 }), directGains.allSatisfy({ $0 > 0 }), crossGains.allSatisfy({ $0 >= 0 }), beta > 0, gamma > 0,
       kappa > 0
     else { throw FluidValidationError("two-pair value iteration: rates, gains, β, γ, κ must be positive (cross gains ≥ 0)") }
-    guard truncation >= 2, fadingSamples >= 1 else { throw FluidValidationError("two-pair value iteration: N ≥ 2 and S ≥ 1") }
+    guard truncation >= 2, fadingNodes.direct >= 1, fadingNodes.direct <= 40, fadingNodes.cross >= 1, fadingNodes.cross <= 40, step > 0, step <= 1 else {
+      throw FluidValidationError("two-pair value iteration: N ≥ 2, 1…40 fading nodes per gain and 0 < δ ≤ 1")
+    }
+    self.step = step
     self.arrivalRates = arrivalRates
     self.beta = beta
     self.gamma = gamma
@@ -61,19 +71,21 @@ public struct TwoPairMDP: Sendable {
     self.kappa = kappa
     self.truncation = truncation
     pmfs = arrivalRates.map { poissonPMF(mean: $0, limit: truncation) }
-    func halton(_ index: Int, _ base: Int) -> Double {
-      var f = 1.0, r = 0.0, i = index
-      while i > 0 {
-        f /= Double(base)
-        r += f * Double(i % base)
-        i /= base
+    let direct = GaussLaguerre(points: fadingNodes.direct)
+    let crossRules = crossGains.map { $0 == 0 ? GaussLaguerre(points: 1) : GaussLaguerre(points: fadingNodes.cross) }
+    var nodes: [(Double, Double, Double, Double)] = [], weights: [Double] = []
+    for (x11, w11) in zip(direct.nodes, direct.weights) {
+      for (x22, w22) in zip(direct.nodes, direct.weights) {
+        for (x12, w12) in zip(crossRules[0].nodes, crossRules[0].weights) {
+          for (x21, w21) in zip(crossRules[1].nodes, crossRules[1].weights) {
+            nodes.append((directGains[0] * x11, crossGains[0] * x12, crossGains[1] * x21, directGains[1] * x22))
+            weights.append(w11 * w22 * w12 * w21)
+          }
+        }
       }
-      return r
     }
-    nodes = (1...fadingSamples).map { i in
-      let e = [2, 3, 5, 7].map { -Foundation.log1p(-halton(i, $0)) }
-      return (directGains[0] * e[0], crossGains[0] * e[1], crossGains[1] * e[2], directGains[1] * e[3])
-    }
+    self.nodes = nodes
+    self.nodeWeights = weights
   }
 
   /// Index of (q1, q2) in the flattened value array.
@@ -115,64 +127,32 @@ public struct TwoPairMDP: Sendable {
     return (1 - f1) * ((1 - f2) * w00 + f2 * w01) + f1 * ((1 - f2) * w10 + f2 * w11)
   }
 
-  /// The one-epoch cost after the holding cost at one fading node, minimised by coordinate descent.
+  /// The one-epoch cost after the holding cost at one fading node, minimised over the finite action
+  /// set of served amounts (s1, s2) ∈ (δℤ ∩ [0, q1]) × (δℤ ∩ [0, q2]) (plus s_k = q_k), δ = `step`.
+  /// The scan stops along each direction once γ(p1 + p2) + min W already exceeds the best value
+  /// (power grows with both served amounts), so only the near-optimal corner is visited.
   func nodeMinimum(_ w: UnsafeBufferPointer<Double>, _ q1: Int, _ q2: Int, _ g: (Double, Double, Double, Double)) -> Double {
     let r1 = Double(q1), r2 = Double(q2)
-    func objective(_ s1: Double, _ s2: Double) -> Double {
-      guard let p = powers(s1, s2, g) else { return .infinity }
-      return gamma * (p.0 + p.1) + interpolate(w, r1 - s1, r2 - s2)
-    }
-    let range = w[index(q1, q2)] - w[0]
-    // Serving more than what would pay for the whole continuation range alone is never optimal.
-    let cap1 = min(r1, kappa * Foundation.log1p(g.0 * max(range, 0) / gamma))
-    let cap2 = min(r2, kappa * Foundation.log1p(g.3 * max(range, 0) / gamma))
-    var s = (0.0, 0.0)
-    var best = objective(0, 0)
-    for _ in 0..<3 {
-      for coordinate in 0..<2 {
-        let cap = coordinate == 0 ? cap1 : cap2
-        guard cap > 0 else { continue }
-        func f(_ x: Double) -> Double { coordinate == 0 ? objective(x, s.1) : objective(s.0, x) }
-        let step = 0.25
-        let count = Int((cap / step).rounded(.up))
-        var bestX = coordinate == 0 ? s.0 : s.1, bestValue = f(bestX)
-        for i in 0...count {
-          let x = min(Double(i) * step, cap)
-          let value = f(x)
-          if value < bestValue {
-            bestValue = value
-            bestX = x
-          }
-        }
-        // Golden-section refinement on [bestX − step, bestX + step].
-        var lo = max(0, bestX - step), hi = min(cap, bestX + step)
-        let ratio = 0.381_966_011_250_105
-        var x1 = lo + ratio * (hi - lo), x2 = hi - ratio * (hi - lo)
-        var f1 = f(x1), f2 = f(x2)
-        for _ in 0..<30 {
-          if f1 < f2 {
-            hi = x2
-            x2 = x1
-            f2 = f1
-            x1 = lo + ratio * (hi - lo)
-            f1 = f(x1)
-          } else {
-            lo = x1
-            x1 = x2
-            f1 = f2
-            x2 = hi - ratio * (hi - lo)
-            f2 = f(x2)
-          }
-        }
-        if f1 < bestValue {
-          bestValue = f1
-          bestX = x1
-        }
-        if bestValue < best {
-          best = bestValue
-          if coordinate == 0 { s.0 = bestX } else { s.1 = bestX }
-        }
+    let floor = w[0]  // W is smallest at (0, 0) (h increases with both queues)
+    var best = w[index(q1, q2)]
+    let count1 = Int((r1 / step).rounded(.up)), count2 = Int((r2 / step).rounded(.up))
+    var i = 0
+    while i <= count1 {
+      let s1 = min(Double(i) * step, r1)
+      var j = 0
+      var anyBelow = false
+      while j <= count2 {
+        let s2 = min(Double(j) * step, r2)
+        guard let p = powers(s1, s2, g) else { break }
+        let power = gamma * (p.0 + p.1)
+        if power + floor >= best { break }
+        anyBelow = true
+        let value = power + interpolate(w, r1 - s1, r2 - s2)
+        if value < best { best = value }
+        j += 1
       }
+      if !anyBelow { break }
+      i += 1
     }
     return best
   }
@@ -192,9 +172,8 @@ public struct TwoPairMDP: Sendable {
         while q1 <= n {
           for q2 in 0...n {
             var sum = 0.0
-            for g in nodes { sum += nodeMinimum(wBox.value, q1, q2, g) }
-            box.value[index(q1, q2)] =
-              beta * (Double(q1) / arrivalRates[0] + Double(q2) / arrivalRates[1]) + sum / Double(nodes.count)
+            for (g, weight) in zip(nodes, nodeWeights) { sum += weight * nodeMinimum(wBox.value, q1, q2, g) }
+            box.value[index(q1, q2)] = beta * (Double(q1) / arrivalRates[0] + Double(q2) / arrivalRates[1]) + sum
           }
           q1 += workers
         }
@@ -255,4 +234,47 @@ public struct TwoPairSolution: Sendable {
   public var converged: Bool
   /// Wall-clock seconds.
   public var wallSeconds: Double
+}
+
+/// Gauss–Laguerre nodes and weights for ∫_0^∞ f(x) e^(−x) dx (Newton on L_n, as in Numerical
+/// Recipes' gaulag with α = 0). Σ weights = 1 and Σ w x = 1 (the Exp(1) mean).
+struct GaussLaguerre: Sendable {
+  /// Nodes x_i > 0.
+  let nodes: [Double]
+  /// Weights w_i.
+  let weights: [Double]
+
+  /// The n-point rule (exact for polynomials of degree ≤ 2n − 1 against e^(−x)).
+  init(points n: Int) {
+    var x = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: n)
+    var z = 0.0
+    for i in 0..<n {
+      if i == 0 {
+        z = 3 / (1 + 2.4 * Double(n))
+      } else if i == 1 {
+        z += 15 / (1 + 2.5 * Double(n))
+      } else {
+        let ai = Double(i - 1)
+        z += ((1 + 2.55 * ai) / (1.9 * ai)) * (z - x[i - 2])
+      }
+      var pp = 0.0, p2 = 0.0
+      for _ in 0..<100 {
+        var p1 = 1.0
+        p2 = 0
+        for j in 1...n {
+          let p3 = p2
+          p2 = p1
+          p1 = ((2 * Double(j) - 1 - z) * p2 - (Double(j) - 1) * p3) / Double(j)
+        }
+        pp = Double(n) * (p1 - p2) / z
+        let z1 = z
+        z = z1 - p1 / pp
+        if abs(z - z1) <= 3e-14 * max(1, abs(z)) { break }
+      }
+      x[i] = z
+      w[i] = -1 / (pp * Double(n) * p2)
+    }
+    nodes = x
+    weights = w
+  }
 }

@@ -204,17 +204,21 @@ public enum NetworkRun {
 
   /// Finds γ such that the average transmit SNR hits `scenario.targetSNRdB` within
   /// `calibrationToleranceDB`: pilot runs of `pilotEpochs` epochs (capped at `epochs`) with common
-  /// random numbers (replication 0's seed), bracketing in log γ by factors of 4 from `scenario.gamma`,
-  /// then Brent on log γ. The achieved SNR of the full run is reported separately with its CI.
-  public static func calibrateGamma(_ scenario: Scenario) throws -> CalibrationResult {
+  /// random numbers (replication 0's seed at sweep point `point`), bracketing in log γ by factors of 4
+  /// from `scenario.gamma`, then Brent on log γ. With the default `pilotEpochs` the pilot is
+  /// replication 0 itself; other replications scatter around the target within their sampling error.
+  /// The achieved SNR of the full run is reported separately with its CI.
+  public static func calibrateGamma(_ scenario: Scenario, point: Int = 0) throws -> CalibrationResult {
     guard let target = scenario.targetSNRdB else {
       throw ScenarioError("calibration needs targetSNRdB")
     }
     var pilot = scenario
     pilot.replications = 1
     pilot.epochs = min(scenario.epochs, scenario.pilotEpochs)
-    pilot.warmupEpochs = min(scenario.warmupEpochs, pilot.epochs / 5)
-    let seed = replicationSeed(base: scenario.seed, replication: 0)
+    // A full-length pilot is replication 0 of the run itself (same seed, length and warm-up), so that
+    // replication reproduces the calibrated SNR exactly; shorter pilots keep a fifth for warm-up.
+    pilot.warmupEpochs = pilot.epochs == scenario.epochs ? scenario.warmupEpochs : min(scenario.warmupEpochs, pilot.epochs / 5)
+    let seed = replicationSeed(base: scenario.seed, point: point, replication: 0)
     var runs = 0
     var lastSNR = Double.nan
     var accepted: (gamma: Double, snr: Double)? = nil

@@ -131,8 +131,9 @@ public struct Scenario: Sendable, Equatable, Codable {
   public var powerUpdate: PowerUpdate = .simultaneous
   /// A queue above this many packets stops the run as unstable.
   public var maxQueuePackets = 100_000.0
-  /// Epochs of each pilot run when calibrating γ (capped at `epochs`).
-  public var pilotEpochs = 4_000
+  /// Epochs of each pilot run when calibrating γ (capped at `epochs`; at `epochs`, the pilot is
+  /// replication 0 itself).
+  public var pilotEpochs = 20_000
   /// Accepted |achieved − target| SNR of the calibration's pilot runs, in dB.
   public var calibrationToleranceDB = 0.02
   /// Packets in each queue at time 0 (sizes exponential, arrival time 0): a backlog to drain.

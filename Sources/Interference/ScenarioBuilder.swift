@@ -66,7 +66,7 @@ public struct ScenarioBuilder: Sendable {
     ("maxIterations", "iteration cap of the per-slot power iteration (≥ 1)"),
     ("powerUpdate", "simultaneous | sequential updates in the power iteration"),
     ("maxQueuePackets", "stop as unstable when a queue exceeds this many packets (> 0)"),
-    ("pilotEpochs", "epochs per pilot run of the γ calibration (≥ 10)"),
+    ("pilotEpochs", "epochs per pilot run of the γ calibration (≥ 10; capped at epochs, where the pilot is replication 0 itself)"),
     ("calibrationToleranceDB", "accepted |SNR − target| of calibration pilots, in dB (> 0)"),
     ("initialQueuePackets", "backlog at time 0 in packets: a number or a list of K (integers ≥ 0)"),
   ]

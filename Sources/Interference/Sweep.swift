@@ -110,7 +110,7 @@ public enum SweepRunner {
       var gamma = scenario.gamma
       var calibration: CalibrationResult? = nil
       if scenario.targetSNRdB != nil {
-        calibration = try NetworkRun.calibrateGamma(scenario)
+        calibration = try NetworkRun.calibrateGamma(scenario, point: point)
         gamma = calibration!.gamma
       }
       try NetworkRun.checkStability(scenario, gamma: gamma)
