@@ -9,13 +9,14 @@ struct SweepCommand: ParsableCommand {
     commandName: "sweep",
     abstract: "Run a grid of scenarios (one key varied) for several policies and plot mean delay with 95 % CIs.",
     discussion: """
-      Either --preset paper-fig7 (targetSNRdB 0…20 dB at λ = 1), paper-fig8 (arrivalRate 0.5…3 at
+      Either --preset paper-fig7 (targetSNRdB 0…20 dB at λ = 1), paper-fig8 (arrivalRate 0.5…2.5 at
       6 dB) or paper-fig9 (pairs 2…10 at 6 dB), or --vary KEY=v1,v2,… on any scenario key. Every
       (point, policy) calibrates γ when targetSNRdB is set, then runs --replications replications
       whose seeds derive from (seed, point, replication): results do not depend on --jobs, and the
       policies at one point see the same arrivals and channels. Points a policy cannot serve are
       reported with status "unstable" instead of stopping the sweep.
-      Writes DIR/sweep.csv, DIR/sweep.json and DIR/sweep.svg (--output, default ./sweep-NAME).
+      Writes DIR/sweep.csv, DIR/sweep.json and DIR/sweep.svg (--output-directory, default
+      ./sweep-NAME); the plot leaves out points whose queues grew through the run (no steady state).
       """
   )
 
@@ -113,9 +114,15 @@ struct SweepCommand: ParsableCommand {
       throw DriftSimError(error.description)
     }
     let csv = SweepRunner.csv(rows)
-    var chart = SVGChart(title: "Mean delay per pair (\(name))", xLabel: plan.key, yLabel: "mean delay (ms)")
+    // Points whose queues grew through the run have no steady-state delay (it grows with the run
+    // length): they stay in the CSV and JSON with their status but are left out of the plot.
+    let plotted = rows.filter { $0.meanDelayMs != nil && !$0.status.contains("queues grew") }
+    let delays = plotted.map { $0.meanDelayMs! }.filter { $0 > 0 }
+    let wideRange = (delays.max() ?? 1) / (delays.min() ?? 1) > 30
+    var chart = SVGChart(
+      title: "Mean delay per pair (\(name))", xLabel: plan.key, yLabel: "mean delay (ms)", logY: wideRange)
     for policy in plan.policies {
-      let points = rows.filter { $0.policy == policy.rawValue && $0.meanDelayMs != nil }
+      let points = plotted.filter { $0.policy == policy.rawValue }
       chart.series.append(
         SVGChart.Series(
           name: policy.rawValue, x: points.map(\.x), y: points.map { $0.meanDelayMs! },
