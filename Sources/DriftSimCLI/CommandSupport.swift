@@ -28,3 +28,29 @@ var isDebugBuild: Bool {
     return false
   #endif
 }
+
+/// Parses a comma-separated list of numbers such as "0,1,10,100" given to `option`.
+/// - Parameter minimum: the smallest value accepted.
+/// - Throws: `DriftSimError` naming the option and the bad entry (an empty list is bad too).
+func parseNumberList(_ text: String, option: String, minimum: Double = -.infinity) throws -> [Double] {
+  let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+  var values: [Double] = []
+  for part in parts {
+    guard let value = Double(part), value.isFinite, value >= minimum else {
+      throw DriftSimError("\(option): '\(part)' is not a number\(minimum > -.infinity ? " ≥ \(minimum)" : "")")
+    }
+    values.append(value)
+  }
+  guard !values.isEmpty else { throw DriftSimError("\(option): empty list") }
+  return values
+}
+
+/// Writes an SVG document to `path`, naming the path on failure.
+/// - Throws: `DriftSimError` if the file cannot be written.
+func writeSVG(_ text: String, to path: String) throws {
+  do {
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+  } catch {
+    throw DriftSimError("cannot write SVG to '\(path)': \(error.localizedDescription)")
+  }
+}

@@ -24,25 +24,6 @@ struct FluidCommand: ParsableCommand {
   )
 }
 
-/// Parses a comma-separated list of numbers (for --queues and similar options).
-func fluidNumberList(_ text: String, option: String, minimum: Double = 0) throws -> [Double] {
-  try text.split(separator: ",").map { part in
-    guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value >= minimum, value.isFinite else {
-      throw ValidationError("\(option): '\(part)' is not a number ≥ \(minimum)")
-    }
-    return value
-  }
-}
-
-/// Writes an SVG document, naming the path on failure.
-func fluidWriteSVG(_ text: String, to path: String) throws {
-  do {
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-  } catch {
-    throw DriftSimError("cannot write SVG to '\(path)': \(error.localizedDescription)")
-  }
-}
-
 /// The single-pair parameters (λ, β, γ, L, κ) of `pair` in a scenario.
 func pairParameters(_ scenario: Scenario, pair: Int) throws -> (lambda: Double, beta: Double, gamma: Double, gain: Double, kappa: Double) {
   guard pair >= 0 && pair < scenario.pairs else {

@@ -26,7 +26,7 @@ struct FluidDrainCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp("Backlogs Q(0) in packets per pair, comma-separated.", valueName: "q1,q2,…"),
-    transform: { try fluidNumberList($0, option: "--initial-queues", minimum: 1).map { Int($0) } })
+    transform: { try parseNumberList($0, option: "--initial-queues", minimum: 1).map { Int($0) } })
   var initialQueues: [Int] = [50, 100, 200, 400]
 
   @Option(help: "Replications per Q(0) (≥ 2).")
@@ -102,7 +102,7 @@ struct FluidDrainCommand: ParsableCommand {
         chart.series.append(
           SVGChart.Series(name: "fluid Q(0)=\(Int(scale))", x: c.timesEpochs.map { $0 / scale }, y: c.fluidQueuePackets.map { $0 / scale }, dashed: true))
       }
-      try fluidWriteSVG(chart.render(), to: svg)
+      try writeSVG(chart.render(), to: svg)
     }
     try output.writeJSON(
       Report(

@@ -23,14 +23,7 @@ struct FluidValueCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp("Queue lengths Q in packets, comma-separated (≥ 0).", valueName: "q1,q2,…"),
-    transform: { text in
-      try text.split(separator: ",").map { part in
-        guard let q = Double(part.trimmingCharacters(in: .whitespaces)), q >= 0, q.isFinite else {
-          throw ValidationError("--queues: '\(part)' is not a queue length ≥ 0")
-        }
-        return q
-      }
-    })
+    transform: { try parseNumberList($0, option: "--queues", minimum: 0) })
   var queues: [Double] = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
 
   @OptionGroup var output: OutputOptions

@@ -68,18 +68,6 @@ struct MeanFieldModelOptions: ParsableArguments {
   }
 }
 
-/// Parses "a,b,c" into numbers.
-func parseNumberList(_ text: String, option: String) throws -> [Double] {
-  let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-  var values: [Double] = []
-  for p in parts {
-    guard let v = Double(p), v.isFinite else { throw DriftSimError("\(option): '\(p)' is not a number") }
-    values.append(v)
-  }
-  guard !values.isEmpty else { throw DriftSimError("\(option): empty list") }
-  return values
-}
-
 /// Parses "100,1000" into positive integers.
 func parsePopulationList(_ text: String, option: String = "--populations") throws -> [Int] {
   try parseNumberList(text, option: option).map { v in
@@ -100,15 +88,6 @@ func meanFieldCall<T>(_ body: () throws -> T) throws -> T {
 
 func formatted(_ values: [Double], _ format: String = "%.6f") -> String {
   "(" + values.map { String(format: format, $0) }.joined(separator: ", ") + ")"
-}
-
-/// Writes an SVG document, mapping failures to exit status 1.
-func writeSVG(_ text: String, to path: String) throws {
-  do {
-    try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-  } catch {
-    throw DriftSimError("cannot write SVG to '\(path)': \(error.localizedDescription)")
-  }
 }
 
 /// `driftsim meanfield simulate`.
