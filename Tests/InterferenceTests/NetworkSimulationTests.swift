@@ -195,3 +195,18 @@ struct QueueBookkeepingTests {
     #expect(checked == 3000 * s.pairs)
   }
 }
+
+@Suite("Overload warnings")
+struct OverloadWarningTests {
+  @Test("growing queues are flagged; a stable load is not")
+  func queueGrowth() throws {
+    // CSI-only serves at most κE1(γ/κL) = 1.76 packets/epoch at γ = 1 (no interference); λ = 2.5 overloads it.
+    let overloaded = try scenario(["pairs=1", "policy=csi-only", "arrivalRate=2.5", "gamma=1", "epochs=4000", "warmupEpochs=400"])
+    let (grown, wall) = try NetworkRun.runReplications(overloaded, gamma: 1, jobs: 1)
+    let flagged = NetworkRun.summarize(overloaded, gamma: 1, results: grown, wallSeconds: wall, calibration: nil)
+    #expect(flagged.warnings.contains { $0.contains("queues grew") }, "\(flagged.warnings)")
+    let stable = try scenario(["pairs=1", "policy=fluid", "arrivalRate=1", "gamma=1", "epochs=4000", "warmupEpochs=400"])
+    let (calm, wall2) = try NetworkRun.runReplications(stable, gamma: 1, jobs: 1)
+    #expect(NetworkRun.summarize(stable, gamma: 1, results: calm, wallSeconds: wall2, calibration: nil).warnings.isEmpty)
+  }
+}
