@@ -91,22 +91,16 @@ struct DelayCommand: ParsableCommand {
   @OptionGroup var plot: PlotOptions
   @OptionGroup var output: ReplayOutputOptions
 
-  @Option(name: .long, help: "Only this pair.")
-  var pair: Int?
-
-  @Option(name: .long, help: "At most this many CDF points per distribution.")
-  var points = 200
+  @OptionGroup var selection: DistributionSelection
 
   func validate() throws {
     try plot.validate(json: output.json)
-    if let pair, pair < 0 { throw ValidationError("--pair must be ≥ 0, got \(pair)") }
-    guard points >= 2 else { throw ValidationError("--points must be ≥ 2, got \(points)") }
   }
 
   func run() throws {
     let reader = try traceOptions.open()
     let (report, integrity) = try traceOptions.guarded {
-      try delayDistribution(reader, window: windowOptions.window, pair: pair, points: points)
+      try delayDistribution(reader, window: windowOptions.window, pair: selection.pair, points: selection.points)
     }
     try render(report, plot: plot, output: output, unitName: "delay (ms)", scale: 1e3, logX: false, title: "Packet delay")
     try traceOptions.check(integrity, output: output)
@@ -128,22 +122,16 @@ struct PowerCommand: ParsableCommand {
   @OptionGroup var plot: PlotOptions
   @OptionGroup var output: ReplayOutputOptions
 
-  @Option(name: .long, help: "Only this pair.")
-  var pair: Int?
-
-  @Option(name: .long, help: "At most this many CDF points per distribution.")
-  var points = 200
+  @OptionGroup var selection: DistributionSelection
 
   func validate() throws {
     try plot.validate(json: output.json)
-    if let pair, pair < 0 { throw ValidationError("--pair must be ≥ 0, got \(pair)") }
-    guard points >= 2 else { throw ValidationError("--points must be ≥ 2, got \(points)") }
   }
 
   func run() throws {
     let reader = try traceOptions.open()
     let (report, integrity) = try traceOptions.guarded {
-      try powerDistribution(reader, window: windowOptions.window, pair: pair, points: points)
+      try powerDistribution(reader, window: windowOptions.window, pair: selection.pair, points: selection.points)
     }
     try render(
       report, plot: plot, output: output, unitName: "power (noise units)", scale: 1, logX: false, title: "Transmit power")
@@ -204,5 +192,19 @@ struct QueueCommand: ParsableCommand {
     }
     try output.writeJSON(series)
     try traceOptions.check(integrity, output: output)
+  }
+}
+
+/// `--pair` and `--points`, shared by the distribution commands (`delay`, `power`).
+struct DistributionSelection: ParsableArguments {
+  @Option(name: .long, help: "Only this pair.")
+  var pair: Int?
+
+  @Option(name: .long, help: "At most this many CDF points per distribution.")
+  var points = 200
+
+  func validate() throws {
+    if let pair, pair < 0 { throw ValidationError("--pair must be ≥ 0, got \(pair)") }
+    guard points >= 2 else { throw ValidationError("--points must be ≥ 2, got \(points)") }
   }
 }
