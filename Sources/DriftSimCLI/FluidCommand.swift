@@ -33,3 +33,16 @@ func pairParameters(_ scenario: Scenario, pair: Int) throws -> (lambda: Double, 
   guard lambda > 0 else { throw DriftSimError("pair \(pair) has arrivalRate 0: the fluid value function is undefined") }
   return (lambda, scenario.beta, scenario.gamma, scenario.directGain.resolved(pairs: scenario.pairs)![pair], scenario.kappa)
 }
+
+/// The single-pair model parameters echoed in the JSON of `fluid value-iteration` and
+/// `fluid policy-gap` (λ packets/epoch, β, γ, L, κ packets/epoch/nat, truncation N packets, span
+/// tolerance when the command has one; nil is omitted).
+struct FluidModelReport: Encodable {
+  var arrivalRate: Double
+  var beta: Double
+  var gamma: Double
+  var directGain: Double
+  var kappa: Double
+  var truncation: Int
+  var tolerance: Double? = nil
+}

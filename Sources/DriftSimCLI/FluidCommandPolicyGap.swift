@@ -46,14 +46,7 @@ struct FluidPolicyGapCommand: ParsableCommand {
     guard tolerance > 0, jobs >= 1 else { throw ValidationError("--tolerance must be > 0 and --jobs ≥ 1") }
   }
 
-  struct Model: Encodable {
-    var arrivalRate: Double
-    var beta: Double
-    var gamma: Double
-    var directGain: Double
-    var kappa: Double
-    var truncation: Int
-  }
+  typealias Model = FluidModelReport
 
   struct Report: Encodable {
     var model: Model

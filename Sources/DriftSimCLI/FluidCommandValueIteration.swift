@@ -93,15 +93,7 @@ struct FluidValueIterationCommand: ParsableCommand {
     }
   }
 
-  struct Model: Encodable {
-    var arrivalRate: Double
-    var beta: Double
-    var gamma: Double
-    var directGain: Double
-    var kappa: Double
-    var truncation: Int
-    var tolerance: Double
-  }
+  typealias Model = FluidModelReport
 
   struct Point: Encodable {
     var queue: Int

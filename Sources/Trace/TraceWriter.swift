@@ -121,42 +121,35 @@ public final class TraceWriter {
   /// - Parameters: pair index (0..<2³²), packet id, arrival time (s), packet size (bits).
   @inlinable
   public func writePacketArrival(pair: Int, packetID: UInt64, time: Double, bits: Double) {
-    let b = buffers + Int(RecordKind.packetArrival.rawValue)
-    guard b.pointee.enabled else { return }
-    let p = b.pointee.cursor
-    p.storeBytes(of: time.bitPattern.littleEndian, as: UInt64.self)
-    p.storeBytes(of: packetID.littleEndian, toByteOffset: 8, as: UInt64.self)
-    p.storeBytes(of: Float(bits).bitPattern.littleEndian, toByteOffset: 16, as: UInt32.self)
-    p.storeBytes(of: UInt32(truncatingIfNeeded: pair).littleEndian, toByteOffset: 20, as: UInt32.self)
-    if b.pointee.commit(time: time, size: 24) { flushBlock(.packetArrival) }
+    storeTimeWordValuePair(.packetArrival, time: time, word: packetID, value: bits, pair: pair)
   }
 
   /// Records a packet departure.
   /// - Parameters: pair index, packet id, departure time (s), delay = departure − arrival (s).
   @inlinable
   public func writePacketDeparture(pair: Int, packetID: UInt64, time: Double, delay: Double) {
-    let b = buffers + Int(RecordKind.packetDeparture.rawValue)
-    guard b.pointee.enabled else { return }
-    let p = b.pointee.cursor
-    p.storeBytes(of: time.bitPattern.littleEndian, as: UInt64.self)
-    p.storeBytes(of: packetID.littleEndian, toByteOffset: 8, as: UInt64.self)
-    p.storeBytes(of: Float(delay).bitPattern.littleEndian, toByteOffset: 16, as: UInt32.self)
-    p.storeBytes(of: UInt32(truncatingIfNeeded: pair).littleEndian, toByteOffset: 20, as: UInt32.self)
-    if b.pointee.commit(time: time, size: 24) { flushBlock(.packetDeparture) }
+    storeTimeWordValuePair(.packetDeparture, time: time, word: packetID, value: delay, pair: pair)
   }
 
   /// Records the state of one pair at the start of an epoch.
   /// - Parameters: pair index, epoch start (s), bits queued, policy weight or water level.
   @inlinable
   public func writeEpoch(pair: Int, time: Double, queueBits: Double, weight: Double) {
-    let b = buffers + Int(RecordKind.epoch.rawValue)
+    storeTimeWordValuePair(.epoch, time: time, word: queueBits.bitPattern, value: weight, pair: pair)
+  }
+
+  /// Stores one 24-byte record laid out as (time: Double, word: UInt64, value: Float, pair: UInt32),
+  /// the layout shared by packet arrivals, departures and epochs, and flushes the block when full.
+  @inlinable @inline(__always)
+  func storeTimeWordValuePair(_ kind: RecordKind, time: Double, word: UInt64, value: Double, pair: Int) {
+    let b = buffers + Int(kind.rawValue)
     guard b.pointee.enabled else { return }
     let p = b.pointee.cursor
     p.storeBytes(of: time.bitPattern.littleEndian, as: UInt64.self)
-    p.storeBytes(of: queueBits.bitPattern.littleEndian, toByteOffset: 8, as: UInt64.self)
-    p.storeBytes(of: Float(weight).bitPattern.littleEndian, toByteOffset: 16, as: UInt32.self)
+    p.storeBytes(of: word.littleEndian, toByteOffset: 8, as: UInt64.self)
+    p.storeBytes(of: Float(value).bitPattern.littleEndian, toByteOffset: 16, as: UInt32.self)
     p.storeBytes(of: UInt32(truncatingIfNeeded: pair).littleEndian, toByteOffset: 20, as: UInt32.self)
-    if b.pointee.commit(time: time, size: 24) { flushBlock(.epoch) }
+    if b.pointee.commit(time: time, size: 24) { flushBlock(kind) }
   }
 
   /// Records one slot of one pair.
