@@ -1,11 +1,18 @@
 // swift-tools-version: 6.1
 // DriftSim: a discrete-event simulator for stochastic networks and their fluid / mean-field
-// approximations. See README.md for the quick start and ../shared/DESIGN.md for the architecture.
+// approximations. See README.md for the quick start and docs/architecture.md for the modules.
 import PackageDescription
 
 /// Settings shared by every Swift target (Swift 6 language mode: strict concurrency by default).
 let swiftSettings: [SwiftSetting] = [
   .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// Every library module, in dependency order. Module names carry the `DriftSim` prefix so that a
+/// package depending on DriftSim and, say, apple/swift-numerics or JohnSundell/Plot still builds.
+let libraryModules = [
+  "DriftSimSupport", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace", "DriftSimPlot",
+  "DriftSimReplay", "DriftSimInterference", "DriftSimMeanField", "DriftSimFluidValidation",
 ]
 
 let package = Package(
@@ -14,14 +21,9 @@ let package = Package(
   products: [
     .executable(name: "driftsim", targets: ["driftsim"]),
     .executable(name: "driftsim-replay", targets: ["driftsim-replay"]),
-    .library(name: "Numerics", targets: ["Numerics"]),
-    .library(name: "Kernel", targets: ["Kernel"]),
-    .library(name: "Stats", targets: ["Stats"]),
-    .library(name: "Trace", targets: ["Trace"]),
-    .library(name: "Interference", targets: ["Interference"]),
-    .library(name: "MeanField", targets: ["MeanField"]),
-    .library(name: "Plot", targets: ["Plot"]),
-  ],
+    // The umbrella library: `import DriftSim` re-exports every library module below.
+    .library(name: "DriftSim", targets: ["DriftSim"]),
+  ] + libraryModules.map { .library(name: $0, targets: [$0]) },
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
@@ -29,42 +31,56 @@ let package = Package(
   targets: [
     // GSL, the GNU Scientific Library, as a system library (Debian: libgsl-dev).
     .systemLibrary(
-      name: "CGSL",
+      name: "CDriftSimGSL",
       pkgConfig: "gsl",
       providers: [.apt(["libgsl-dev", "pkg-config"])]
     ),
-    // The only module that calls GSL: special functions, root finding, ODEs, quantiles, RNG streams.
-    .target(name: "Numerics", dependencies: ["CGSL"], swiftSettings: swiftSettings),
+    // What every module shares: the ReportableError protocol and an ordered parallelMap.
+    .target(name: "DriftSimSupport", dependencies: [], swiftSettings: swiftSettings),
+    // The only module that calls GSL: special functions, root finding, ODEs, quadrature,
+    // linear algebra, quantiles, RNG streams.
+    .target(name: "DriftSimNumerics", dependencies: ["DriftSimSupport", "CDriftSimGSL"], swiftSettings: swiftSettings),
     // The deterministic discrete-event engine.
-    .target(name: "Kernel", dependencies: ["Numerics"], swiftSettings: swiftSettings),
+    .target(name: "DriftSimKernel", dependencies: ["DriftSimNumerics"], swiftSettings: swiftSettings),
     // SVG charts (lines, staircases, error bars, log axes) for every plot DriftSim draws.
-    .target(name: "Plot", dependencies: [], swiftSettings: swiftSettings),
+    .target(name: "DriftSimPlot", dependencies: [], swiftSettings: swiftSettings),
     // Streaming statistics: moments, time averages, batch means, confidence intervals, quantiles.
-    .target(name: "Stats", dependencies: ["Numerics"], swiftSettings: swiftSettings),
+    .target(name: "DriftSimStats", dependencies: ["DriftSimNumerics"], swiftSettings: swiftSettings),
     // The binary trace format: records, blocks, writer, reader, validation.
-    .target(name: "Trace", dependencies: [], swiftSettings: swiftSettings),
+    .target(name: "DriftSimTrace", dependencies: ["DriftSimSupport"], swiftSettings: swiftSettings),
     // Offline analysis of traces (what driftsim-replay computes).
-    .target(name: "Replay", dependencies: ["Trace", "Stats", "Numerics", "Plot"], swiftSettings: swiftSettings),
+    .target(
+      name: "DriftSimReplay", dependencies: ["DriftSimSupport", "DriftSimTrace", "DriftSimStats", "DriftSimNumerics", "DriftSimPlot"],
+      swiftSettings: swiftSettings),
     // The K-pair interference network: scenarios, fluid value function, power policies, simulation.
     .target(
-      name: "Interference",
-      dependencies: ["Numerics", "Kernel", "Stats", "Trace", .product(name: "Yams", package: "Yams")],
+      name: "DriftSimInterference",
+      dependencies: ["DriftSimSupport", 
+        "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace", .product(name: "Yams", package: "Yams"),
+      ],
       swiftSettings: swiftSettings),
     // Density-dependent population CTMCs and their mean-field limits.
     .target(
-      name: "MeanField", dependencies: ["Numerics", "Kernel", "Stats", "Trace", "Plot"], swiftSettings: swiftSettings),
+      name: "DriftSimMeanField",
+      dependencies: ["DriftSimSupport", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace", "DriftSimPlot"],
+      swiftSettings: swiftSettings),
     // Fluid approximations against detailed models: value iteration, fluid drains, policy gaps.
     .target(
-      name: "FluidValidation", dependencies: ["Interference", "Numerics", "Stats", "Kernel"], swiftSettings: swiftSettings),
+      name: "DriftSimFluidValidation",
+      dependencies: ["DriftSimSupport", "DriftSimInterference", "DriftSimNumerics", "DriftSimStats", "DriftSimKernel"],
+      swiftSettings: swiftSettings),
+    // The umbrella module (re-exports only; no code of its own).
+    .target(name: "DriftSim", dependencies: libraryModules.map { .target(name: $0) }, swiftSettings: swiftSettings),
     // Command-line conventions shared by both executables: --json/--quiet, errors and exit codes.
     .target(
-      name: "CLISupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+      name: "DriftSimCLISupport", dependencies: ["DriftSimSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
     // The `driftsim` command tree (a library so tests can run commands in-process).
     .target(
       name: "DriftSimCLI",
       dependencies: [
-        "CLISupport", "Plot", "Numerics", "Kernel", "Stats", "Trace", "Interference", "MeanField", "FluidValidation",
+        "DriftSimCLISupport", "DriftSimPlot", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace",
+        "DriftSimInterference", "DriftSimMeanField", "DriftSimFluidValidation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -72,37 +88,46 @@ let package = Package(
     .executableTarget(name: "driftsim", dependencies: ["DriftSimCLI"], swiftSettings: swiftSettings),
     // The `driftsim-replay` command tree.
     .target(
-      name: "ReplayCLI",
+      name: "DriftSimReplayCLI",
       dependencies: [
-        "CLISupport", "Plot", "Trace", "Replay", "Stats", "MeanField",
+        "DriftSimCLISupport", "DriftSimPlot", "DriftSimTrace", "DriftSimReplay", "DriftSimStats", "DriftSimMeanField",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
     ),
-    .executableTarget(name: "driftsim-replay", dependencies: ["ReplayCLI"], swiftSettings: swiftSettings),
+    .executableTarget(name: "driftsim-replay", dependencies: ["DriftSimReplayCLI"], swiftSettings: swiftSettings),
 
-    .testTarget(name: "NumericsTests", dependencies: ["Numerics"], swiftSettings: swiftSettings),
-    .testTarget(name: "KernelTests", dependencies: ["Kernel", "Numerics"], swiftSettings: swiftSettings),
-    .testTarget(name: "StatsTests", dependencies: ["Stats", "Numerics"], swiftSettings: swiftSettings),
-    .testTarget(name: "PlotTests", dependencies: ["Plot"], swiftSettings: swiftSettings),
+    .testTarget(name: "DriftSimSupportTests", dependencies: ["DriftSimSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "DriftSimNumericsTests", dependencies: ["DriftSimNumerics"], swiftSettings: swiftSettings),
+    .testTarget(name: "DriftSimKernelTests", dependencies: ["DriftSimKernel", "DriftSimNumerics"], swiftSettings: swiftSettings),
+    .testTarget(name: "DriftSimStatsTests", dependencies: ["DriftSimStats", "DriftSimNumerics"], swiftSettings: swiftSettings),
+    .testTarget(name: "DriftSimPlotTests", dependencies: ["DriftSimPlot"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "CLISupportTests",
-      dependencies: ["CLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      name: "DriftSimCLISupportTests",
+      dependencies: ["DriftSimCLISupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: swiftSettings),
-    .testTarget(name: "TraceTests", dependencies: ["Trace"], swiftSettings: swiftSettings),
-    .testTarget(name: "ReplayTests", dependencies: ["Replay", "Trace", "Stats", "Plot"], swiftSettings: swiftSettings),
+    .testTarget(name: "DriftSimTraceTests", dependencies: ["DriftSimTrace"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "InterferenceTests", dependencies: ["Interference", "Numerics", "Kernel", "Stats", "Trace"],
-      swiftSettings: swiftSettings),
-    .testTarget(
-      name: "FluidValidationTests", dependencies: ["FluidValidation", "Interference", "Numerics", "Stats"],
+      name: "DriftSimReplayTests", dependencies: ["DriftSimReplay", "DriftSimTrace", "DriftSimStats", "DriftSimPlot"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "MeanFieldTests", dependencies: ["MeanField", "Numerics", "Stats", "Trace"], swiftSettings: swiftSettings),
+      name: "DriftSimInterferenceTests",
+      dependencies: ["DriftSimInterference", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DriftSimFluidValidationTests",
+      dependencies: ["DriftSimFluidValidation", "DriftSimInterference", "DriftSimNumerics", "DriftSimStats"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DriftSimMeanFieldTests",
+      dependencies: ["DriftSimMeanField", "DriftSimNumerics", "DriftSimStats", "DriftSimTrace"],
+      swiftSettings: swiftSettings),
+    .testTarget(name: "DriftSimTests", dependencies: ["DriftSim"], swiftSettings: swiftSettings),
     .testTarget(
       name: "DriftSimCLITests", dependencies: ["DriftSimCLI", "driftsim"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "ReplayCLITests", dependencies: ["ReplayCLI", "driftsim-replay"], swiftSettings: swiftSettings),
+      name: "DriftSimReplayCLITests", dependencies: ["DriftSimReplayCLI", "driftsim-replay"],
+      swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Kernel
+import DriftSimKernel
 
 /// `driftsim bench`: performance benchmarks that print figures.
 struct BenchCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Interference
+import DriftSimInterference
 
 /// `driftsim bench interference`: simulated epochs per second of the interference network.
 struct BenchInterferenceCommand: ParsableCommand {

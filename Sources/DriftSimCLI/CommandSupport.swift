@@ -1,16 +1,16 @@
 import ArgumentParser
-import CLISupport
-import Plot
+import DriftSimCLISupport
+import DriftSimPlot
 import Foundation
 
 /// Bad input or a failed check (exit status 1); see `CLISupport.InputError`.
 public typealias DriftSimError = InputError
-/// `--json PATH|-` and `--quiet`; see `CLISupport.OutputOptions`.
-public typealias OutputOptions = CLISupport.OutputOptions
-/// Writes to stderr; see `CLISupport.StandardError`.
-public typealias StandardError = CLISupport.StandardError
-/// The SVG chart every command draws with; see `Plot.SVGChart`.
-typealias SVGChart = Plot.SVGChart
+/// `--json PATH|-` and `--quiet`; see `DriftSimCLISupport.OutputOptions`.
+public typealias OutputOptions = DriftSimCLISupport.OutputOptions
+/// Writes to stderr; see `DriftSimCLISupport.StandardError`.
+public typealias StandardError = DriftSimCLISupport.StandardError
+/// The SVG chart every command draws with; see `DriftSimPlot.SVGChart`.
+typealias SVGChart = DriftSimPlot.SVGChart
 
 /// The median of `values` (mean of the middle two for an even count); nil when empty.
 func median(_ values: [Double]) -> Double? {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CLISupport
+import DriftSimCLISupport
 import Foundation
 
 /// The `driftsim` command: runs scenarios, sweeps, fluid and mean-field computations, benchmarks.

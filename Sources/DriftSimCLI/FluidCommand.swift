@@ -1,9 +1,9 @@
 import ArgumentParser
-import FluidValidation
+import DriftSimFluidValidation
 import Foundation
-import Interference
-import MeanField
-import Numerics
+import DriftSimInterference
+import DriftSimMeanField
+import DriftSimNumerics
 
 /// `driftsim fluid`: validation of the fluid approximations of the interference network.
 struct FluidCommand: ParsableCommand {

@@ -1,8 +1,8 @@
 import ArgumentParser
-import FluidValidation
+import DriftSimFluidValidation
 import Foundation
-import Interference
-import MeanField
+import DriftSimInterference
+import DriftSimMeanField
 
 /// `driftsim fluid drain`: packet-level drains from a backlog against the fluid ODE.
 struct FluidDrainCommand: ParsableCommand {

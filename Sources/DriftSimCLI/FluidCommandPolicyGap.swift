@@ -1,8 +1,8 @@
 import ArgumentParser
-import FluidValidation
+import DriftSimFluidValidation
 import Foundation
-import Interference
-import Numerics
+import DriftSimInterference
+import DriftSimNumerics
 
 /// `driftsim fluid policy-gap`: the fluid policy's average cost against the value-iteration optimum.
 struct FluidPolicyGapCommand: ParsableCommand {

@@ -1,9 +1,9 @@
 import ArgumentParser
-import FluidValidation
+import DriftSimFluidValidation
 import Foundation
-import Interference
-import MeanField
-import Numerics
+import DriftSimInterference
+import DriftSimMeanField
+import DriftSimNumerics
 
 /// `driftsim fluid value-iteration`: h(Q) = V(Q) − V(0) of the exact discrete-time queue against J(Q).
 struct FluidValueIterationCommand: ParsableCommand {

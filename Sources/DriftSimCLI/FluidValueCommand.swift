@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Interference
-import Numerics
+import DriftSimInterference
+import DriftSimNumerics
 
 /// `driftsim fluid-value`: the per-flow fluid value function J(Q) and J'(Q) of one pair.
 struct FluidValueCommand: ParsableCommand {

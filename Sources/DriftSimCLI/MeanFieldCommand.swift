@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import MeanField
-import Numerics
-import Trace
+import DriftSimMeanField
+import DriftSimNumerics
+import DriftSimTrace
 
 /// `driftsim meanfield`: density-dependent population CTMCs and their mean-field limits.
 struct MeanFieldCommand: ParsableCommand {

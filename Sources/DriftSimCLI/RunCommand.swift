@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Interference
-import Trace
+import DriftSimInterference
+import DriftSimTrace
 
 /// `driftsim run`: simulate one interference-network scenario.
 struct RunCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Interference
+import DriftSimInterference
 
 /// Where a scenario comes from: a preset, a file, then `--set` overrides (later wins).
 struct ScenarioOptions: ParsableArguments {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Interference
-import MeanField
+import DriftSimInterference
+import DriftSimMeanField
 
 /// `driftsim sweep`: one key varied × policies × replications, in parallel.
 struct SweepCommand: ParsableCommand {

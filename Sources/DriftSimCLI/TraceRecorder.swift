@@ -1,6 +1,6 @@
 import Foundation
-import Interference
-import Trace
+import DriftSimInterference
+import DriftSimTrace
 
 /// Creates the trace recorder for `driftsim run --trace`.
 enum TraceRecorderFactory {

@@ -1,3 +1,3 @@
-import ReplayCLI
+import DriftSimReplayCLI
 
 ReplayCommand.runAndExit()

@@ -1,5 +1,5 @@
 /* DriftSim's random-stream seeding in C, for the plain C benchmark baselines: a GSL taus2
- * generator seeded exactly as Sources/Numerics/RandomStream.swift seeds RandomStream(seed:stream:)
+ * generator seeded exactly as Sources/DriftSimNumerics/RandomStream.swift seeds RandomStream(seed:stream:)
  * for StreamID(path...), so a baseline draws the same numbers as DriftSim. */
 #ifndef DRIFTSIM_STREAM_H
 #define DRIFTSIM_STREAM_H

@@ -1,4 +1,4 @@
-// libFuzzer entry point for the trace reader. Compiled together with Sources/Trace/*.swift as the
+// libFuzzer entry point for the trace reader. Compiled together with Sources/DriftSimTrace/*.swift as the
 // module `Trace` by tools/fuzz/run-trace-fuzz.sh (no Package.swift target needed).
 // Every input is read twice (strict and salvage) and every delivered record is decoded: no input may
 // crash, trap or hang the reader.

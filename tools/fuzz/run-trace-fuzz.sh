@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target for the trace reader (Sources/Trace compiled directly with swiftc,
+# Builds the libFuzzer target for the trace reader (Sources/DriftSimTrace compiled directly with swiftc,
 # -sanitize=fuzzer,address) and runs it for a bounded time.
 #
 #   tools/fuzz/run-trace-fuzz.sh [SECONDS]      (default 60)
@@ -17,7 +17,7 @@ mkdir -p "$WORK/corpus" "$WORK/seeds"
 
 echo "building the fuzz target..." >&2
 swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Trace \
-  "$ROOT"/Sources/Trace/*.swift "$ROOT/tools/fuzz/TraceReaderFuzz.swift" \
+  "$ROOT"/Sources/DriftSimTrace/*.swift "$ROOT"/Sources/DriftSimSupport/ReportableError.swift "$ROOT/tools/fuzz/TraceReaderFuzz.swift" \
   -o "$WORK/trace-reader-fuzz"
 
 # Seeds: small prefixes and whole small traces, so mutations reach headers, blocks and footers.

@@ -1,0 +1,164 @@
+import DriftSimSupport
+import Foundation
+import DriftSimNumerics
+
+/// The per-flow fluid value function J(Q) of one transmitter–receiver pair and its derivative
+/// J'(Q), the water level of the fluid power-control policy (model.md, "Per-flow fluid value
+/// function"; paper eq. 131 with τ → κ).
+///
+/// Units: queue Q in packets, fluid time in epochs, power in noise units; κ = W τ / (S̄ ln 2) is the
+/// number of packets an epoch carries per nat of spectral efficiency. With a = κL/γ and
+/// z = 1/(a y), the solution is parametric in y = J'(q) ≥ v:
+///
+///     q(y) = (λκ/β) [ (1/a + y) E1(z) − (λ/κ) y − y e^(−z) + c∞/κ ]
+///     J(y) = (λκ/β) [ (1 − a y)/(4a) · y e^(−z) − (λ/(2κ)) y² + (y²/2 − 1/(4a²)) E1(z) ] + b
+///
+/// where v solves κ E1(1/(a v)) = λ, c∞ = v κ e^(−1/(a v)) − (γ/L) E1(1/(a v)) and b makes J(v) = 0.
+/// J'(Q) is found by inverting q(y) = Q on [v, y_hi] with Brent's method (bracket from a Lambert-W
+/// asymptote, warm-started from the previous call), to a relative tolerance of 4 ulp in y.
+public struct FluidValueFunction: Sendable {
+  /// Arrival rate λ, packets per epoch.
+  public let arrivalRate: Double
+  /// Delay weight β (cost per packet-epoch of delay... per unit of Q/λ).
+  public let beta: Double
+  /// Power price γ (cost per unit of noise-normalised power per epoch).
+  public let gamma: Double
+  /// Direct path gain L = L_kk.
+  public let directGain: Double
+  /// κ, packets per epoch per nat.
+  public let kappa: Double
+  /// a = κL/γ.
+  public let a: Double
+  /// v = J'(0): the water-level derivative at an empty queue, v = 1/(a z0).
+  public let v: Double
+  /// z0 = 1/(a v), the root of κ E1(z0) = λ.
+  public let z0: Double
+  /// The fluid average cost per epoch, c∞.
+  public let cInf: Double
+  /// The constant that makes J(0) = 0.
+  public let b: Double
+
+  /// Errors in the parameters of a fluid value function.
+  public struct ParameterError: Error, CustomStringConvertible, Sendable {
+    /// What is wrong.
+    public var description: String
+  }
+
+  /// Computes v, c∞ and b for one pair.
+  /// - Parameters:
+  ///   - arrivalRate: λ > 0, packets per epoch.
+  ///   - beta: β > 0.
+  ///   - gamma: γ > 0.
+  ///   - directGain: L > 0.
+  ///   - kappa: κ > 0, packets per epoch per nat.
+  /// - Throws: `ParameterError` for non-positive parameters, `NumericsError` if E1 or Brent fail.
+  public init(arrivalRate: Double, beta: Double, gamma: Double, directGain: Double, kappa: Double) throws {
+    for (name, value) in [("arrivalRate", arrivalRate), ("beta", beta), ("gamma", gamma), ("directGain", directGain), ("kappa", kappa)]
+    where !(value > 0 && value.isFinite) {
+      throw ParameterError(description: "fluid value function: \(name) must be positive and finite, got \(value)")
+    }
+    self.arrivalRate = arrivalRate
+    self.beta = beta
+    self.gamma = gamma
+    self.directGain = directGain
+    self.kappa = kappa
+    a = kappa * directGain / gamma
+    // E1 decreases from +∞ (z → 0) to 0, so E1(z) = λ/κ has exactly one root. E1(z) ≤ e^(−z) ln(1 + 1/z)
+    // bounds it: bracket [1e-300, 750] covers λ/κ ∈ (0, 690].
+    let target = arrivalRate / kappa
+    guard target < 690 else {
+      throw ParameterError(description: "fluid value function: λ/κ = \(target) is too large (needs E1(z) = λ/κ with z > 1e-300)")
+    }
+    z0 = try findRoot(in: 1e-300...750, tolerance: .machine) { z in
+      (try? expintE1(z)).map { $0 - target } ?? .nan
+    }
+    v = 1 / (a * z0)
+    let e1 = try expintE1(z0)
+    cInf = v * kappa * exp(-z0) - (gamma / directGain) * e1
+    b = -(arrivalRate * kappa / beta) * Self.valueBracket(y: v, a: a, arrivalRate: arrivalRate, kappa: kappa)
+  }
+
+  /// q(y): the queue (packets) at which J'(q) = y, for y ≥ v.
+  public func queue(atSlope y: Double) -> Double {
+    let z = 1 / (a * y)
+    let e1 = (try? expintE1(z)) ?? 0
+    return (arrivalRate * kappa / beta)
+      * ((1 / a + y) * e1 - (arrivalRate / kappa) * y - y * exp(-z) + cInf / kappa)
+  }
+
+  /// J at the queue q(y), for y ≥ v.
+  public func value(atSlope y: Double) -> Double { jOf(y: y) }
+
+  private func jOf(y: Double) -> Double {
+    (arrivalRate * kappa / beta) * Self.valueBracket(y: y, a: a, arrivalRate: arrivalRate, kappa: kappa) + b
+  }
+
+  /// The bracketed term of J(y) (without the factor λκ/β and the constant b).
+  private static func valueBracket(y: Double, a: Double, arrivalRate: Double, kappa: Double) -> Double {
+    let z = 1 / (a * y)
+    let e1 = (try? expintE1(z)) ?? 0
+    return (1 - a * y) / (4 * a) * y * exp(-z) - (arrivalRate / (2 * kappa)) * y * y
+      + (y * y / 2 - 1 / (4 * a * a)) * e1
+  }
+
+  /// The starting guess for J'(Q) from the large-Q asymptote q(y) ≈ (λκ/β) y (ln(a y) − c),
+  /// c = γ_Euler + 1 + λ/κ, inverted with Lambert W0: y ≈ R / W0(a R e^(−c)), R = βQ/(λκ).
+  public func asymptoticSlope(queue: Double) -> Double {
+    let eulerGamma = 0.577_215_664_901_532_860_606_512_090_082
+    let r = beta * queue / (arrivalRate * kappa)
+    let c = eulerGamma + 1 + arrivalRate / kappa
+    guard let w = try? lambertW0(a * r * exp(-c)), w > 0 else { return v }
+    return r / w
+  }
+
+  /// J'(Q), the water-level slope at queue Q ≥ 0 packets, by Brent on q(y) = Q over y ∈ [v, y_hi].
+  /// - Parameters:
+  ///   - queue: Q in packets (≥ 0).
+  ///   - hint: a previous (Q, J'(Q)) pair to narrow the bracket (warm start), or nil.
+  ///   - solver: the root finder to use (reuse one per simulation).
+  /// - Throws: `NumericsError` only if the bracket cannot be built (non-finite Q).
+  public func slope(
+    atQueue queue: Double, hint: (queue: Double, slope: Double)? = nil, solver: BrentRootFinder
+  ) throws -> Double {
+    guard queue.isFinite, queue >= 0 else {
+      throw NumericsError.domain(function: "FluidValueFunction.slope", argument: queue, expected: "finite Q ≥ 0")
+    }
+    if queue == 0 { return v }
+    var lower = v
+    var upper = max(v, asymptoticSlope(queue: queue))
+    if let hint, hint.slope >= v {
+      if hint.queue == queue { return hint.slope }
+      if hint.queue < queue { lower = max(lower, hint.slope) } else { upper = hint.slope }
+    }
+    // Rounding in q near a previous root can put q(lower) a hair above Q: then fall back to v.
+    let atLower = self.queue(atSlope: lower) - queue
+    if atLower == 0 { return lower }
+    if atLower > 0 {
+      lower = v
+      // Q below the rounding noise of q near its double root at v: J'(Q) = v to working precision.
+      if self.queue(atSlope: v) - queue >= 0 { return v }
+    }
+    // Grow the upper end until it brackets: q is increasing on [v, ∞).
+    var steps = 0
+    while self.queue(atSlope: upper) < queue {
+      lower = max(lower, upper)
+      upper *= 2
+      steps += 1
+      if steps > 2000 || !upper.isFinite {
+        throw NumericsError.noConvergence(routine: "FluidValueFunction.slope bracket", iterations: steps)
+      }
+    }
+    if lower >= upper { return upper }
+    return try solver.findRoot(in: lower...upper, tolerance: RootTolerance(absolute: 0, relative: 4 * .ulpOfOne)) {
+      self.queue(atSlope: $0) - queue
+    }
+  }
+
+  /// J(Q), the fluid value function at queue Q ≥ 0 packets (J(0) = 0).
+  public func value(atQueue queue: Double, solver: BrentRootFinder) throws -> Double {
+    queue == 0 ? 0 : value(atSlope: try slope(atQueue: queue, solver: solver))
+  }
+}
+
+/// Reported by the command runner as one line, exit status 1.
+extension FluidValueFunction.ParameterError: ReportableError {}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Testing
+
+@testable import DriftSimCLISupport
+
+/// A tiny command exercising every exit path of `CommandRunner`.
+struct Probe: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "probe", abstract: "Test command.", version: "1.2.3")
+  @Option var mode = "ok"
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    guard ["ok", "input", "json"].contains(mode) else { throw ValidationError("--mode must be ok, input or json") }
+  }
+
+  func run() throws {
+    if mode == "input" { throw InputError("bad value in file x.yaml:3") }
+    try output.writeJSON(["answer": 42.0, "nan": Double.nan])
+  }
+}
+
+@Suite("Command runner and output options")
+struct CommandRunnerTests {
+  @Test("exit statuses: 0 success and help, 1 input error, 2 usage error")
+  func statuses() {
+    #expect(CommandRunner.run(Probe.self, programName: "probe", arguments: []) == 0)
+    #expect(CommandRunner.run(Probe.self, programName: "probe", arguments: ["--help"]) == 0)
+    #expect(CommandRunner.run(Probe.self, programName: "probe", arguments: ["--version"]) == 0)
+    #expect(CommandRunner.run(Probe.self, programName: "probe", arguments: ["--mode", "input"]) == 1)
+    #expect(CommandRunner.run(Probe.self, programName: "probe", arguments: ["--mode", "other"]) == 2)
+    #expect(CommandRunner.run(Probe.self, programName: "probe", arguments: ["--unknown"]) == 2)
+  }
+
+  @Test("--json PATH writes sorted keys and encodes NaN as a string; an unwritable path is an input error")
+  func json() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("clisupport-\(getpid()).json").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    #expect(CommandRunner.run(Probe.self, programName: "probe", arguments: ["--json", path]) == 0)
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text.contains("\"answer\" : 42") && text.contains("\"nan\" : \"NaN\""))
+    #expect(text.range(of: "answer")!.lowerBound < text.range(of: "nan")!.lowerBound)
+    #expect(CommandRunner.run(Probe.self, programName: "probe", arguments: ["--json", "/nonexistent/dir/x.json"]) == 1)
+  }
+}

@@ -1,0 +1,13 @@
+import DriftSim
+import Testing
+
+/// The umbrella module must re-export the library modules a researcher uses together.
+@Test func umbrellaReExportsTheLibraries() throws {
+  // One symbol per module, reached through `import DriftSim` alone.
+  let e1 = try expintE1(1.0)  // E1(1) = 0.21938393439552027…
+  #expect(abs(e1 - 0.219_383_934_395_520_27) < 1e-15)
+  let queue = EventQueue<Int>()
+  #expect(queue.isEmpty)
+  let builder = try ScenarioBuilder(preset: "paper")
+  #expect(builder.scenario.pairs == 5)
+}
