@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import DriftSimKernel
+import DriftSimStats
 
 /// `driftsim bench`: performance benchmarks that print figures.
 struct BenchCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import DriftSimInterference
+import DriftSimStats
 
 /// `driftsim bench interference`: simulated epochs per second of the interference network.
 struct BenchInterferenceCommand: ParsableCommand {
@@ -91,7 +92,7 @@ struct BenchInterferenceCommand: ParsableCommand {
         rates.append(Double(result.epochsSimulated) / seconds)
         iterations = result.iteratedSlots > 0 ? Double(result.iterations) / Double(result.iteratedSlots) : 0
       }
-      let median = rates.sorted()[rates.count / 2]
+      let median = DriftSimStats.median(rates)!
       output.progress(
         String(format: "%-18@ %-8@ trace %-7@ %10.0f epochs/s  (%.2f iterations/slot)", name, scenario.policy.rawValue, level.rawValue, median, iterations))
       cases.append(

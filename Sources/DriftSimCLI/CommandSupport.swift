@@ -12,14 +12,6 @@ public typealias StandardError = DriftSimCLISupport.StandardError
 /// The SVG chart every command draws with; see `DriftSimPlot.SVGChart`.
 typealias SVGChart = DriftSimPlot.SVGChart
 
-/// The median of `values` (mean of the middle two for an even count); nil when empty.
-func median(_ values: [Double]) -> Double? {
-  guard !values.isEmpty else { return nil }
-  let sorted = values.sorted()
-  let middle = sorted.count / 2
-  return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
-
 /// Whether this binary was compiled without optimisation (benchmarks warn about it).
 var isDebugBuild: Bool {
   #if DEBUG

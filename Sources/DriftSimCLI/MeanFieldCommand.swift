@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import DriftSimMeanField
 import DriftSimNumerics
+import DriftSimStats
 import DriftSimTrace
 
 /// `driftsim meanfield`: density-dependent population CTMCs and their mean-field limits.

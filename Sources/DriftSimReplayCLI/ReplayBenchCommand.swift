@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import DriftSimReplay
+import DriftSimStats
 import DriftSimTrace
 
 #if canImport(Glibc)
@@ -117,7 +118,7 @@ struct ReplayBenchCommand: ParsableCommand {
       output.progress("summary \(r + 1)/\(repetitions): \(rate(records, summaryTimes.last!)) records/s")
     }
     let rssRead = maxRSS()
-    let w = median(writeTimes), v = median(verifyTimes), s = median(summaryTimes)
+    let w = median(writeTimes)!, v = median(verifyTimes)!, s = median(summaryTimes)!
     let mb = Double(fileBytes) / 1e6
     let result = Result(
       records: records, repetitions: repetitions, fileBytes: fileBytes, bytesPerRecord: Double(fileBytes) / Double(records),
@@ -188,9 +189,4 @@ struct ReplayBenchCommand: ParsableCommand {
   }
 
   private func rate(_ n: Int, _ seconds: Double) -> String { fmt(Double(n) / seconds) }
-
-  private func median(_ values: [Double]) -> Double {
-    let s = values.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-  }
 }

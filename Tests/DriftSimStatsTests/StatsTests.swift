@@ -165,3 +165,10 @@ struct StatsTests {
     #expect(little.relativeDiscrepancy == 0)
   }
 }
+
+@Test func medianOfOddEvenEmptyAndNaN() {
+  #expect(median([3, 1, 2]) == 2)
+  #expect(median([4, 1, 3, 2]) == 2.5)
+  #expect(median([]) == nil)
+  #expect(median([1, .nan]) == nil)
+}

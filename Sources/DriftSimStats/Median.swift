@@ -1,0 +1,9 @@
+/// The median of `values` (the mean of the middle two for an even count); nil when empty or when
+/// any value is NaN (a median of unordered values means nothing).
+/// - Complexity: O(n log n).
+public func median(_ values: [Double]) -> Double? {
+  guard !values.isEmpty, !values.contains(where: \.isNaN) else { return nil }
+  let sorted = values.sorted()
+  let middle = sorted.count / 2
+  return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
