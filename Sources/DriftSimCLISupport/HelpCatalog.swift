@@ -1,0 +1,51 @@
+import ArgumentParser
+
+/// Every command's help screen of a command tree, for golden help tests and documentation, and a
+/// check that help discussions wrap cleanly.
+public enum HelpCatalog {
+  /// One command's help screen.
+  public struct Entry: Sendable {
+    /// The command path joined by spaces, e.g. "driftsim fluid drain".
+    public var path: String
+    /// The help screen as `--help` prints it at `columns` characters.
+    public var text: String
+    /// The discussion text from the command's configuration ("" when it has none).
+    public var discussion: String
+  }
+
+  /// Every command of `Root`'s tree, depth first, with its help screen at `columns` characters
+  /// (a fixed width, so the text does not depend on the terminal).
+  public static func entries<Root: ParsableCommand>(_ root: Root.Type, columns: Int = 100) -> [Entry] {
+    var result: [Entry] = []
+    func visit(_ command: any ParsableCommand.Type, path: [String]) {
+      let name = command.configuration.commandName ?? command._commandName
+      let here = path + [name]
+      result.append(
+        Entry(
+          path: here.joined(separator: " "),
+          text: Root.helpMessage(for: command, columns: columns),
+          discussion: command.configuration.discussion))
+      for sub in command.configuration.subcommands { visit(sub, path: here) }
+    }
+    visit(root, path: [])
+    return result
+  }
+
+  /// The lines of `discussion` that break a prose paragraph by hand. swift-argument-parser wraps
+  /// each paragraph to the terminal's width, so a hard line break inside one makes ragged help.
+  /// A line break is fine before a line that starts a list item, an indented or example line
+  /// (leading space, `-`, `•`, `$`, `|`), or after a line ending in `:`.
+  /// - Returns: the offending lines (empty when the discussion wraps cleanly).
+  public static func hardBreaks(in discussion: String) -> [String] {
+    var offending: [String] = []
+    for paragraph in discussion.components(separatedBy: "\n\n") {
+      let lines = paragraph.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+      guard lines.count > 1 else { continue }
+      for (previous, line) in zip(lines, lines.dropFirst()) {
+        let structured = line.first.map { " -•$|*".contains($0) } ?? true
+        if !structured && !previous.hasSuffix(":") && !previous.hasPrefix(" ") { offending.append(line) }
+      }
+    }
+    return offending
+  }
+}

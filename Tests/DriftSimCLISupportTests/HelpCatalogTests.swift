@@ -1,0 +1,28 @@
+import ArgumentParser
+import DriftSimCLISupport
+import Testing
+
+private struct Leaf: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "leaf", abstract: "A leaf.")
+}
+
+private struct Root: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "root", abstract: "The root.", subcommands: [Leaf.self])
+}
+
+@Suite("Help catalog")
+struct HelpCatalogTests {
+  @Test func walksTheTreeDepthFirst() {
+    let entries = HelpCatalog.entries(Root.self, columns: 80)
+    #expect(entries.map(\.path) == ["root", "root leaf"])
+    #expect(entries[1].text.contains("A leaf."))
+  }
+
+  @Test func findsHardBreaksInsideProseOnly() {
+    #expect(HelpCatalog.hardBreaks(in: "One paragraph that wraps by itself.\n\nAnother.").isEmpty)
+    #expect(HelpCatalog.hardBreaks(in: "Keys:\n  a  first\n  b  second").isEmpty)
+    #expect(HelpCatalog.hardBreaks(in: "Examples:\n$ driftsim run\n- item").isEmpty)
+    #expect(HelpCatalog.hardBreaks(in: "A sentence broken\nby hand.") == ["by hand."])
+  }
+}
