@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Turns ../shared/docs/fluid-reference.json (per-flow fluid value function computed with
-250-digit arithmetic, independent of DriftSim) into Tests/DriftSimInterferenceTests/FluidReference.swift.
+"""Turns docs/reference/fluid-reference.json (per-flow fluid value function computed with
+250-digit arithmetic, independent of DriftSim; see docs/model.md) into
+Tests/DriftSimInterferenceTests/FluidReference.swift.
 
 Usage: python3 tools/reference/fluid_reference_to_swift.py [JSON] [OUTPUT]
 """
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parents[2]
-src = Path(sys.argv[1]) if len(sys.argv) > 1 else root.parent / "shared/docs/fluid-reference.json"
+src = Path(sys.argv[1]) if len(sys.argv) > 1 else root / "docs/reference/fluid-reference.json"
 out = Path(sys.argv[2]) if len(sys.argv) > 2 else root / "Tests/DriftSimInterferenceTests/FluidReference.swift"
 ref = json.loads(src.read_text())
 lines = [

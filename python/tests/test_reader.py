@@ -1,6 +1,7 @@
-"""Tests of tools/driftsim_trace.py against the golden traces in traces/, and of the Arrow export
-(pyarrow and polars must open the committed golden Arrow files and, when a driftsim-replay binary
-is available, freshly exported ones)."""
+"""Tests of the installed driftsim_trace package against the golden traces in traces/, and of the
+Arrow export (pyarrow and polars must open the committed golden Arrow files and, when a
+driftsim-replay binary is available, freshly exported ones; the package's DataFrames must equal
+them)."""
 
 import json
 import os
@@ -13,11 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import driftsim_trace as dt  # noqa: E402
+import driftsim_trace as dt
+from driftsim_trace import reader
 
-TRACES = ROOT / "traces"
+ROOT = Path(__file__).resolve().parents[2]
+# The golden traces of the DriftSim repository this file sits in (or $DRIFTSIM_TRACES).
+TRACES = Path(os.environ.get("DRIFTSIM_TRACES", ROOT / "traces"))
 NETWORK = TRACES / "golden-network-v1.0.dstrace"
 CTMC = TRACES / "golden-ctmc-v1.0.dstrace"
 TRUNCATED = TRACES / "golden-truncated-v1.0.dstrace"
@@ -26,9 +28,12 @@ ARROW = TRACES / "golden-arrow"
 
 
 def replay_binary():
-    """The driftsim-replay executable: $DRIFTSIM_REPLAY, or a build product in the package."""
+    """The driftsim-replay executable: $DRIFTSIM_REPLAY (which must then exist), or a build product
+    in the package, or one on PATH; None if there is none."""
     env = os.environ.get("DRIFTSIM_REPLAY")
     if env:
+        if not (os.path.isfile(env) and os.access(env, os.X_OK)):
+            pytest.fail(f"DRIFTSIM_REPLAY={env} is not an executable file")
         return env
     built = [p for scratch in (".build", ".build-trace") for config in ("release", "debug")
              if (p := ROOT / scratch / config / "driftsim-replay").exists()]
@@ -44,7 +49,7 @@ def test_crc32c_check_values():
     # The vectorised path (many equal-length inputs) agrees with the scalar one.
     rng = np.random.default_rng(1)
     payloads = [rng.integers(0, 256, 100, dtype=np.uint8).tobytes() for _ in range(40)]
-    assert dt._crc32c_many(payloads) == [dt.crc32c(p) for p in payloads]
+    assert reader._crc32c_many(payloads) == [dt.crc32c(p) for p in payloads]
 
 
 def test_network_golden_trace():
@@ -139,8 +144,69 @@ def test_bit_flips_are_detected(tmp_path):
 def test_pandas_frames():
     pd = pytest.importorskip("pandas")
     frames = dt.read_trace(str(CTMC)).to_pandas()
-    assert list(frames["ctmcSnapshot"].columns) == ["time", "counts_0", "counts_1"]
+    assert set(frames) == {"packetArrival", "packetDeparture", "epoch", "slot", "ctmcJump", "ctmcSnapshot"}
+    assert list(frames["ctmcSnapshot"].columns) == ["time", "count_0", "count_1"]
     assert isinstance(frames["ctmcJump"], pd.DataFrame)
+    assert len(frames["ctmcSnapshot"]) == 201 and len(frames["slot"]) == 0
+    one = dt.to_pandas(CTMC, "ctmcSnapshot")  # module-level form, from a path
+    pd.testing.assert_frame_equal(one, frames["ctmcSnapshot"])
+    with pytest.raises(KeyError, match="no record kind 'nope'"):
+        dt.read_trace(str(CTMC)).to_pandas("nope")
+
+
+def _golden_kinds():
+    """(trace, kind) for every kind a golden trace was written with (the kinds in golden-arrow/)."""
+    return [(trace, kind) for trace in (NETWORK, CTMC) for kind in dt.read_trace(str(trace)).header["level"]]
+
+
+def test_dataframes_equal_the_arrow_export():
+    """The package's pandas and polars frames equal what driftsim-replay exported (an independent
+    implementation of the record layouts, in Swift): same columns, types and values."""
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    from polars.testing import assert_frame_equal
+
+    pa_ipc = pytest.importorskip("pyarrow.ipc")
+    kinds = _golden_kinds()
+    assert len(kinds) == 6
+    for trace, kind in kinds:
+        t = dt.read_trace(str(trace))
+        assert_frame_equal(t.to_polars(kind), pl.read_ipc(str(ARROW / f"{kind}.arrow")))
+        assert_frame_equal(dt.to_polars(t)[kind], t.to_polars(kind))
+        exported = pa_ipc.open_file(str(ARROW / f"{kind}.arrow")).read_all().to_pandas()
+        pd.testing.assert_frame_equal(t.to_pandas(kind), exported)
+
+
+def test_core_needs_numpy_only():
+    """The package declares numpy as its only unconditional dependency, and reading a trace imports
+    neither pandas nor polars."""
+    from importlib.metadata import requires
+
+    unconditional = [r for r in requires("driftsim-trace") if "extra ==" not in r]
+    assert [r.split(">")[0].split("=")[0].strip() for r in unconditional] == ["numpy"]
+    code = ("import sys, driftsim_trace; t = driftsim_trace.read_trace(sys.argv[1]); "
+            "t.columns('slot'); assert 'pandas' not in sys.modules and 'polars' not in sys.modules, "
+            "sorted(m for m in sys.modules if m.startswith(('pandas', 'polars')))")
+    subprocess.run([sys.executable, "-c", code, str(NETWORK)], check=True)
+
+
+def test_command_line():
+    ok = subprocess.run([sys.executable, "-m", "driftsim_trace", str(NETWORK), str(CTMC)],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    lines = ok.stdout.splitlines()
+    assert len(lines) == 2
+    net = dt.read_trace(str(NETWORK)).records
+    assert lines[0] == (f"{NETWORK}: format 1.0, packetArrival={len(net['packetArrival'])}, "
+                        f"packetDeparture={len(net['packetDeparture'])}, epoch=400, slot=4000; complete")
+    assert "ctmcSnapshot=201" in lines[1] and lines[1].endswith("; complete")
+    bad = subprocess.run([sys.executable, "-m", "driftsim_trace", str(TRUNCATED), str(CORRUPT)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert bad.stdout.rstrip().endswith("; truncated")
+    assert bad.stderr.startswith("driftsim_trace: error: ") and "CRC32C" in bad.stderr
+    usage = subprocess.run([sys.executable, "-m", "driftsim_trace"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "usage:" in usage.stderr
 
 
 def _check_arrow_dir(directory: Path):

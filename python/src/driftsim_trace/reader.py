@@ -1,15 +1,11 @@
-"""Read DriftSim binary traces (format 1.x) into numpy structured arrays.
+"""The trace reader: DriftSim binary traces (format 1.x) into numpy structured arrays.
 
-Dependency-light: numpy only (pandas is used by ``Trace.to_pandas`` if installed). The format is
-documented in ``traces/FORMAT.md``; the record layouts are read from the trace's own header schema,
-so fields added by newer minor versions appear automatically.
+numpy only; pandas and polars are imported by ``Trace.to_pandas`` / ``Trace.to_polars`` when they are
+called. The format is specified in ``traces/FORMAT.md`` of the DriftSim repository; the record
+layouts are read from the trace's own header schema, so fields added by newer minor versions appear
+automatically.
 
-    >>> from driftsim_trace import read_trace
-    >>> t = read_trace("traces/golden-network-v1.0.dstrace")
-    >>> t.records["packetDeparture"]["delay"].mean()
-    >>> t.integrity["status"]                    # 'complete', 'truncated' or 'corrupt'
-
-Every block's CRC32C is verified (``verify=False`` skips it). A corrupt block raises
+Every block's CRC32C is verified (``verify=False`` skips the payload CRCs). A corrupt block raises
 ``TraceFormatError`` naming its byte offset unless ``salvage=True``; a file without footer is read
 up to its last whole block and reported as truncated (``strict=True`` raises instead).
 """
@@ -18,7 +14,6 @@ from __future__ import annotations
 
 import json
 import struct
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -92,7 +87,14 @@ def _crc32c_many(payloads: list) -> list[int]:
 
 @dataclass
 class Trace:
-    """A trace loaded in memory."""
+    """A trace loaded in memory.
+
+    ``records`` maps each record kind's name (``packetArrival``, ``packetDeparture``, ``epoch``,
+    ``slot``, ``ctmcJump``, ``ctmcSnapshot``) to a numpy structured array laid out as the header
+    schema says (times in seconds); kinds the trace declares but did not write are empty arrays.
+    ``integrity`` is ``{"status": "complete" | "truncated" | "corrupt", "interrupted": bool,
+    "problems": [{"offset", "message"}]}``; ``footer`` is the parsed footer or None.
+    """
 
     path: str
     version: tuple[int, int]
@@ -109,22 +111,56 @@ class Trace:
     def metadata(self) -> dict[str, str]:
         return self.header["metadata"]
 
-    def to_pandas(self) -> dict:
-        """One pandas DataFrame per record kind (snapshot counts become columns count_0, count_1, ...)."""
-        import pandas as pd  # optional dependency
+    def columns(self, kind: str) -> dict[str, np.ndarray]:
+        """The records of ``kind`` as flat columns: one contiguous, native-byte-order 1-D array per
+        field, with snapshot counts split into ``count_0``, ``count_1``, ... (the column names and
+        types of ``driftsim-replay export``)."""
+        return _flat_columns(self.records[kind])
 
-        frames = {}
-        for name, array in self.records.items():
-            columns = {}
-            for fname in array.dtype.names:
-                column = array[fname]
-                if column.ndim == 2:
-                    for j in range(column.shape[1]):
-                        columns[f"{fname}_{j}"] = column[:, j]
-                else:
-                    columns[fname] = column
-            frames[name] = pd.DataFrame(columns)
-        return frames
+    def to_pandas(self, kind: str | None = None):
+        """pandas DataFrames of the records (pandas must be installed: ``pip install driftsim-trace[pandas]``).
+
+        With ``kind`` (e.g. ``"packetDeparture"``) one DataFrame, else a dict of one DataFrame per record
+        kind. Columns as in :meth:`columns`; times in seconds.
+        """
+        try:
+            import pandas as pd
+        except ImportError as e:
+            raise ImportError("Trace.to_pandas needs pandas: pip install 'driftsim-trace[pandas]'") from e
+        return self._frames(kind, pd.DataFrame)
+
+    def to_polars(self, kind: str | None = None):
+        """polars DataFrames of the records (polars must be installed: ``pip install driftsim-trace[polars]``).
+
+        With ``kind`` one DataFrame, else a dict of one DataFrame per record kind. Columns as in
+        :meth:`columns`, so a frame equals ``polars.read_ipc`` of the same kind exported by
+        ``driftsim-replay export --format arrow``.
+        """
+        try:
+            import polars as pl
+        except ImportError as e:
+            raise ImportError("Trace.to_polars needs polars: pip install 'driftsim-trace[polars]'") from e
+        return self._frames(kind, pl.DataFrame)
+
+    def _frames(self, kind, make):
+        if kind is not None:
+            if kind not in self.records:
+                raise KeyError(f"no record kind {kind!r} in '{self.path}' (kinds: {', '.join(self.records)})")
+            return make(self.columns(kind))
+        return {name: make(self.columns(name)) for name in self.records}
+
+
+def _flat_columns(array: np.ndarray) -> dict[str, np.ndarray]:
+    columns = {}
+    for name in array.dtype.names:
+        column = array[name]
+        native = column.dtype.newbyteorder("=")
+        if column.ndim == 2:
+            for j in range(column.shape[1]):
+                columns[f"count_{j}"] = np.ascontiguousarray(column[:, j], dtype=native)
+        else:
+            columns[name] = np.ascontiguousarray(column, dtype=native)
+    return columns
 
 
 def record_dtype(schema: dict) -> np.dtype:
@@ -310,24 +346,3 @@ def _resynchronise(buf: memoryview, start: int, end: int):
             return pos
         pos = data.find(needle, pos + 1)
     return None
-
-
-def main(argv: list[str]) -> int:
-    """``python3 driftsim_trace.py TRACE...``: print counts per kind and the integrity verdict."""
-    status = 0
-    for path in argv:
-        try:
-            t = read_trace(path)
-        except (OSError, TraceFormatError) as e:
-            print(f"driftsim_trace: error: {e}", file=sys.stderr)
-            status = 1
-            continue
-        counts = ", ".join(f"{k}={len(v)}" for k, v in t.records.items() if len(v))
-        print(f"{path}: format {t.version[0]}.{t.version[1]}, {counts}; {t.integrity['status']}")
-        if t.integrity["status"] != "complete":
-            status = 1
-    return status
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
