@@ -31,7 +31,7 @@ struct ScenarioOptions: ParsableArguments {
   static func apply(scenarioFile path: String, to builder: inout ScenarioBuilder) throws {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw DriftSimError("scenario file '\(path)' does not exist")
+      throw DriftSimError("cannot read scenario file '\(path)': it does not exist")
     }
     guard !isDirectory.boolValue else { throw DriftSimError("'\(path)' is a directory, not a scenario file") }
     guard let data = FileManager.default.contents(atPath: path) else {
