@@ -35,21 +35,33 @@ for shards in 1 3 7; do
   for f in sweep.csv sweep.json sweep.svg; do cmp "$WORK/local/$f" "$dir/$f"; done
   echo "shards=$shards: sweep.csv, sweep.json, sweep.svg identical to sweep run"
 done
-# A task killed mid-run (SIGKILL) leaves no result, at most a .partial; the retry completes it.
+# A task killed mid-run (SIGKILL) leaves no result; while it runs a second process on the same task
+# is refused (flock); the retry completes it and the merge still equals a local run.
+cat > "$WORK/k.yaml" <<'YAML'
+set: {epochs: 200000, warmupEpochs: 2000, pairs: 2, targetSNRdB: 6, pilotEpochs: 2000}
+axes: {arrivalRate: [0.5, 1]}
+policies: [fluid, tdma]
+replications: 2
+replicationsPerTask: 2
+seed: 9
+YAML
+"$DRIFTSIM" sweep run "$WORK/k.yaml" -o "$WORK/klocal" --quiet > /dev/null
 dir="$WORK/killed"
-"$DRIFTSIM" sweep plan "$WORK/s.yaml" -o "$dir" --quiet > /dev/null
-"$DRIFTSIM" sweep task "$dir" --stage calibrate --index 0 --count 8 --quiet
-"$DRIFTSIM" sweep task "$dir" --index 5 --quiet & victim=$!
+"$DRIFTSIM" sweep plan "$WORK/k.yaml" -o "$dir" --quiet > /dev/null
+"$DRIFTSIM" sweep task "$dir" --stage calibrate --index 0 --count 4 --quiet
+"$DRIFTSIM" sweep task "$dir" --index 0 --quiet & victim=$!
 PIDS+=($victim)
-sleep 0.3
-kill -9 "$victim" 2>/dev/null || true
-wait "$victim" 2>/dev/null || true
+sleep 1
+if "$DRIFTSIM" sweep task "$dir" --index 0 --quiet 2> "$WORK/busy.err"; then echo "a second process ran the same task"; exit 1; fi
+echo "second process on task 0: $(cat "$WORK/busy.err" | head -1)"
+kill -9 "$victim"
+wait "$victim" 2> /dev/null || true
 PIDS=()
-test ! -e "$dir/tasks/5.json" || { echo "killed task wrote a result (too fast to kill?)"; }
-"$DRIFTSIM" sweep status "$dir" | grep '^run:'
+test ! -e "$dir/tasks/0.json" || { echo "the killed task left a result"; exit 1; }
+echo "after kill -9: $("$DRIFTSIM" sweep status "$dir" | grep '^run:')"
 if "$DRIFTSIM" sweep merge "$dir" --quiet > /dev/null 2> "$WORK/merge.err"; then echo "merge of an incomplete sweep succeeded"; exit 1; fi
-echo "incomplete merge: $(cat "$WORK/merge.err")"
-for i in $(seq 0 23 | shuf); do "$DRIFTSIM" sweep task "$dir" --index "$i" --quiet; done
+echo "merge before the retry: $(cat "$WORK/merge.err")"
+for i in 3 0 2 1; do "$DRIFTSIM" sweep task "$dir" --index "$i" --quiet; done
 "$DRIFTSIM" sweep merge "$dir" --quiet > /dev/null
-for f in sweep.csv sweep.json sweep.svg; do cmp "$WORK/local/$f" "$dir/$f"; done
-echo "killed and retried: identical to sweep run"
+for f in sweep.csv sweep.json sweep.svg; do cmp "$WORK/klocal/$f" "$dir/$f"; done
+echo "killed and retried: sweep.csv, sweep.json, sweep.svg identical to sweep run"
