@@ -21,6 +21,8 @@ PIDS=()
 JOBS=""
 cleanup() {
   status=$?
+  set +e +o pipefail
+  trap - EXIT INT TERM
   if [[ -n "$JOBS" ]]; then SLURM_CONF="$W/slurm.conf" scancel $JOBS 2> /dev/null || true; fi
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill "${PIDS[i]}" 2> /dev/null || true; done
   for p in "${PIDS[@]}"; do

@@ -7,7 +7,7 @@ DRIFTSIM=${1:-.build/release/driftsim}
 DRIFTSIM=$(cd "$(dirname "$DRIFTSIM")" && pwd)/$(basename "$DRIFTSIM")
 WORK=$(mktemp -d /tmp/driftsim-shards.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+cleanup() { set +e; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 cat > "$WORK/s.yaml" <<'YAML'
 set: {epochs: 2000, warmupEpochs: 200, pairs: 2, targetSNRdB: 6}
