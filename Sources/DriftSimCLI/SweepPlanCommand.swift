@@ -150,6 +150,7 @@ struct SweepStatusCommand: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func run() throws {
+    if let json = output.json { try checkOutputFile(json, option: "--json") }
     let status = try SweepDirectory(path: directory, version: DriftSimVersion.string).status()
     for stage in status.stages {
       func list(_ xs: [Int]) -> String { xs.isEmpty ? "" : " [" + xs.prefix(50).map(String.init).joined(separator: ",") + (xs.count > 50 ? ",…" : "") + "]" }
