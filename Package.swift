@@ -12,7 +12,7 @@ let swiftSettings: [SwiftSetting] = [
 /// package depending on DriftSim and, say, apple/swift-numerics or JohnSundell/Plot still builds.
 let libraryModules = [
   "DriftSimSupport", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace", "DriftSimPlot",
-  "DriftSimReplay", "DriftSimInterference", "DriftSimMeanField", "DriftSimFluidValidation",
+  "DriftSimReplay", "DriftSimInterference", "DriftSimSweep", "DriftSimMeanField", "DriftSimFluidValidation",
 ]
 
 let package = Package(
@@ -59,6 +59,12 @@ let package = Package(
         "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace", .product(name: "Yams", package: "Yams"),
       ],
       swiftSettings: swiftSettings),
+    // Sweeps: sweep files, multi-axis grids, plans of tasks any number of processes (or a Slurm
+    // job array) can run, atomic resumable task results, merge, Slurm scripts.
+    .target(
+      name: "DriftSimSweep",
+      dependencies: ["DriftSimSupport", "DriftSimInterference", "DriftSimPlot", .product(name: "Yams", package: "Yams")],
+      swiftSettings: swiftSettings),
     // Density-dependent population CTMCs and their mean-field limits.
     .target(
       name: "DriftSimMeanField",
@@ -80,7 +86,7 @@ let package = Package(
       name: "DriftSimCLI",
       dependencies: [
         "DriftSimCLISupport", "DriftSimPlot", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace",
-        "DriftSimInterference", "DriftSimMeanField", "DriftSimFluidValidation",
+        "DriftSimInterference", "DriftSimSweep", "DriftSimMeanField", "DriftSimFluidValidation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -114,6 +120,8 @@ let package = Package(
       name: "DriftSimInterferenceTests",
       dependencies: ["DriftSimInterference", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace"],
       swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DriftSimSweepTests", dependencies: ["DriftSimSweep", "DriftSimInterference"], swiftSettings: swiftSettings),
     .testTarget(
       name: "DriftSimFluidValidationTests",
       dependencies: ["DriftSimFluidValidation", "DriftSimInterference", "DriftSimNumerics", "DriftSimStats"],

@@ -9,4 +9,5 @@
 @_exported import DriftSimReplay
 @_exported import DriftSimStats
 @_exported import DriftSimSupport
+@_exported import DriftSimSweep
 @_exported import DriftSimTrace

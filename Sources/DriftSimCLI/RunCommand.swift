@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import DriftSimInterference
+import DriftSimSupport
 import DriftSimTrace
 
 /// `driftsim run`: simulate one interference-network scenario.
@@ -36,56 +37,67 @@ struct RunCommand: ParsableCommand {
 
   func run() throws {
     let scenario = try source.load()
+    if let json = output.json { try checkOutputFile(json, option: "--json") }
+    if let trace { try checkOutputFile(trace, option: "--trace") }
     let summary = try Self.simulate(scenario, jobs: jobs, tracePath: trace, output: output)
     printTable(summary)
-    for warning in summary.warnings { StandardError.write("driftsim: warning: \(warning)\n") }
+    for warning in summary.warnings { StandardError.write("driftsim: warning: \(warning.message)\n") }
     try output.writeJSON(summary)
   }
 
+  /// A run stopped by SIGINT/SIGTERM: the trace was finished (flagged interrupted) and the command
+  /// exits with the interruption status.
+  struct Interrupted: ReportableError, CustomStringConvertible {
+    var description: String
+    var exitStatus: Int32 { TraceInterruption.exitStatus }
+  }
+
   /// Calibrates (if asked), checks stability, runs and summarises.
+  /// - Throws: `RunRefusal` (unstable, unreachable target, nothing measured), `SimulationError`
+  ///   (the run stopped early), `Interrupted` after a signal; the trace keeps what was recorded.
   static func simulate(_ scenario: Scenario, jobs: Int, tracePath: String?, output: OutputOptions) throws -> RunSummary {
     var gamma = scenario.gamma
     var calibration: CalibrationResult? = nil
-    do {
-      if scenario.targetSNRdB != nil {
-        output.progress("calibrating γ for \(scenario.targetSNRdB!) dB (\(scenario.policy.rawValue), pilot runs of \(min(scenario.epochs, scenario.pilotEpochs)) epochs)…")
-        calibration = try NetworkRun.calibrateGamma(scenario)
-        gamma = calibration!.gamma
-        output.progress(String(format: "  γ = %.6g after %d pilot runs (pilot SNR %.3f dB)", gamma, calibration!.pilotRuns, calibration!.pilotSNRdB))
-      }
-      try NetworkRun.checkStability(scenario, gamma: gamma)
-    } catch let error as ScenarioError {
-      throw DriftSimError(error.description)
+    if let target = scenario.targetSNRdB {
+      output.progress("calibrating γ for \(target) dB (\(scenario.policy.rawValue), pilot runs of \(min(scenario.epochs, scenario.pilotEpochs)) epochs)…")
+      let result = try NetworkRun.calibrateGamma(scenario)
+      calibration = result
+      gamma = result.gamma
+      output.progress(String(format: "  γ = %.6g after %d pilot runs (pilot SNR %.3f dB)", gamma, result.pilotRuns, result.pilotSNRdB))
     }
+    try NetworkRun.checkStability(scenario, gamma: gamma)
     let counter = ProgressCounter()
     let display = ProgressDisplay(
       total: scenario.epochs * scenario.replications, counter: counter, label: scenario.policy.rawValue, enabled: !output.quiet)
     defer { display.finish() }
     let recorder = try tracePath.map { try TraceRecorderFactory.make(path: $0, scenario: scenario, gamma: gamma) }
+    let results: [ReplicationResult], wall: Double
     do {
-      let (results, wall) = try NetworkRun.runReplications(
-        scenario, gamma: gamma, jobs: jobs, recorder: recorder?.recorder, progress: counter)
+      (results, wall) = try NetworkRun.runReplications(scenario, gamma: gamma, jobs: jobs, recorder: recorder?.recorder, progress: counter)
       try recorder?.finish()
-      return NetworkRun.summarize(scenario, gamma: gamma, results: results, wallSeconds: wall, calibration: calibration)
     } catch let error as SimulationError {
       // Keep what was recorded: the trace is finished (flagged interrupted after a signal) so it
       // can be analysed up to the failure.
       try? recorder?.finish()
-      if TraceInterruption.isRequested {
-        StandardError.write("driftsim: interrupted; the trace holds everything up to \(error.description)\n")
-        Foundation.exit(TraceInterruption.exitStatus)
-      }
-      throw DriftSimError(error.description)
+      if TraceInterruption.isRequested { throw Interrupted(description: "interrupted; the trace holds everything up to \(error.description)") }
+      throw error
     } catch {
       recorder?.abandon()
       throw error
     }
+    let summary = NetworkRun.summarize(scenario, gamma: gamma, results: results, wallSeconds: wall, calibration: calibration)
+    try summary.checkMeasured()
+    return summary
   }
 
   private func printTable(_ s: RunSummary) {
     func ci(_ values: [Double]?) -> String {
       guard let values, values.count == 2, values.allSatisfy(\.isFinite) else { return "—" }
       return String(format: "[%.3f, %.3f]", values[0], values[1])
+    }
+    func number(_ value: Double?, _ width: Int, _ digits: Int) -> String {
+      let text = value.map { String(format: "%.\(digits)f", $0) } ?? "—"
+      return String(repeating: " ", count: max(0, width - text.count)) + text
     }
     output.report(
       String(
@@ -95,9 +107,9 @@ struct RunCommand: ParsableCommand {
     for p in s.pairs {
       output.report(
         String(
-          format: "%4d  %13.3f  %-18@  %7.3f  %7.3f  %17.4f  %10.3f  %11.3f  %7d", p.pair, p.meanDelayMs,
-          ci(p.meanDelayCI95), p.avgPower, p.avgSNRdB, p.throughputBitsPerSecond / 1e6, p.meanQueuePackets,
-          p.littleDelayMs, p.packets))
+          format: "%4d  %@  %-18@  %7.3f  %@  %17.4f  %10.3f  %@  %7d", p.pair, number(p.meanDelayMs, 13, 3),
+          ci(p.meanDelayCI95), p.avgPower, number(p.avgSNRdB, 7, 3), p.throughputBitsPerSecond / 1e6, p.meanQueuePackets,
+          number(p.littleDelayMs, 11, 3), p.packets))
     }
     output.report(
       String(

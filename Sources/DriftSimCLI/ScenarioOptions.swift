@@ -16,24 +16,29 @@ struct ScenarioOptions: ParsableArguments {
   var overrides: [String] = []
 
   /// Reads the preset, file and overrides into a validated scenario.
-  /// - Throws: `DriftSimError` naming the key, file and line.
+  /// - Throws: `ScenarioError` naming the key, file and line; `DriftSimError` for a file that
+  ///   cannot be read.
   func load() throws -> Scenario {
-    do {
-      var builder = try ScenarioBuilder(preset: preset ?? "paper")
-      if let scenarioFile {
-        let text: String
-        do {
-          text = try String(contentsOfFile: scenarioFile, encoding: .utf8)
-        } catch {
-          throw DriftSimError("cannot read scenario file '\(scenarioFile)': \(error.localizedDescription)")
-        }
-        try builder.apply(document: text, source: scenarioFile)
-      }
-      for assignment in overrides { try builder.apply(override: assignment) }
-      return try builder.validated()
-    } catch let error as ScenarioError {
-      throw DriftSimError(error.description)
+    var builder = try ScenarioBuilder(preset: preset ?? "paper")
+    if let scenarioFile { try Self.apply(scenarioFile: scenarioFile, to: &builder) }
+    for assignment in overrides { try builder.apply(override: assignment) }
+    return try builder.validated()
+  }
+
+  /// Applies the keys of a scenario file (YAML or JSON) to `builder`.
+  /// - Throws: `DriftSimError` for a missing file, a directory or unreadable bytes (naming the
+  ///   path); `ScenarioError` for bad content (naming file:line and key).
+  static func apply(scenarioFile path: String, to builder: inout ScenarioBuilder) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw DriftSimError("cannot read scenario file '\(path)': it does not exist")
     }
+    guard !isDirectory.boolValue else { throw DriftSimError("'\(path)' is a directory, not a scenario file") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw DriftSimError("cannot read scenario file '\(path)' (permission denied?)")
+    }
+    guard let text = String(data: data, encoding: .utf8) else { throw DriftSimError("scenario file '\(path)' is not UTF-8 text") }
+    try builder.apply(document: text, source: path)
   }
 
   /// The scenario keys with their units, for --help discussions.

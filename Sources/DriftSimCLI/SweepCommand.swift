@@ -1,157 +1,152 @@
 import ArgumentParser
-import Foundation
 import DriftSimInterference
-import DriftSimMeanField
+import DriftSimSweep
+import Foundation
 
-/// `driftsim sweep`: one key varied × policies × replications, in parallel.
+/// `driftsim sweep`: multi-axis grids × policies × replications, locally or as a plan of tasks for
+/// many processes or a Slurm job array.
 struct SweepCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sweep",
-    abstract: "Run a grid of scenarios (one key varied) for several policies and plot mean delay with 95 % CIs.",
+    abstract: "Run grids of scenarios (one or more keys varied) for several policies, locally or on a cluster.",
     discussion: """
-      Either --preset paper-fig7 (targetSNRdB 0…20 dB at λ = 1), paper-fig8 (arrivalRate 0.5…2.5 at
-      6 dB) or paper-fig9 (pairs 2…10 at 6 dB), or --vary KEY=v1,v2,… on any scenario key. Every
-      (point, policy) calibrates γ when targetSNRdB is set, then runs --replications replications
-      whose seeds derive from (seed, point, replication): results do not depend on --jobs, and the
-      policies at one point see the same arrivals and channels. Points a policy cannot serve are
-      reported with status "unstable" instead of stopping the sweep.
-      Writes DIR/sweep.csv, DIR/sweep.json and DIR/sweep.svg (--output-directory, default
-      ./sweep-NAME); the plot leaves out points whose queues grew through the run (no steady state).
-      """
+      A sweep is a sweep file (YAML or JSON: preset or scenario, set, axes, zip, policies, replications, replicationsPerTask, seed; see docs/sweeps.md) or today's flags (--preset paper-fig7|paper-fig8|paper-fig9, or a base scenario file with one or more --vary KEY=v1,v2,…, whose Cartesian product is the grid). Without a subcommand, `driftsim sweep …` is `driftsim sweep run …`.
+
+      `sweep run` executes the plan on local cores and writes DIR/sweep.csv, sweep.json and sweep.svg. For a cluster: `sweep plan FILE -o DIR` writes DIR/plan.json (every task with its resolved scenario and seed, a content hash, the DriftSim version); `sweep task DIR --stage calibrate|run --index I` runs one task (atomic, resumable, locked); `sweep merge DIR` writes the same files as `sweep run`, byte for byte; `sweep status DIR` counts done, pending and failed tasks; `sweep slurm DIR --submit` writes and submits Slurm job arrays.
+
+      Example: driftsim sweep run sweeps/paper-fig8.yaml --set epochs=2000 -o fig8
+      """,
+    subcommands: [
+      SweepRunCommand.self, SweepPlanCommand.self, SweepTaskCommand.self, SweepMergeCommand.self, SweepStatusCommand.self,
+      SweepSlurmCommand.self,
+    ],
+    defaultSubcommand: SweepRunCommand.self
   )
+}
 
-  @Argument(help: ArgumentHelp("A scenario file (YAML or JSON) for the base scenario.", valueName: "scenario"))
-  var scenarioFile: String?
+extension SweepPlan.Stage: ExpressibleByArgument {}
 
-  @Option(help: "A sweep preset: paper-fig7, paper-fig8 or paper-fig9.")
+/// Where a sweep comes from: a sweep file, or today's flags (a preset or --vary axes over a base
+/// scenario file), then overrides of policies, replications and scenario keys.
+struct SweepSourceOptions: ParsableArguments {
+  @Argument(
+    help: ArgumentHelp(
+      "A sweep file (YAML or JSON); with --preset or --vary, a base scenario file instead.", valueName: "file"))
+  var file: String?
+
+  @Option(help: "A shipped sweep: paper-fig7, paper-fig8 or paper-fig9 (the files in sweeps/).")
   var preset: String?
 
-  @Option(help: ArgumentHelp("The key and its values, e.g. --vary arrivalRate=0.5,1,1.5.", valueName: "KEY=v1,v2,…"))
-  var vary: String?
+  @Option(
+    help: ArgumentHelp(
+      "A key and its values, e.g. --vary arrivalRate=0.5,1,1.5. Repeatable: the grid is the Cartesian product.",
+      valueName: "KEY=v1,v2,…"))
+  var vary: [String] = []
 
-  @Option(help: ArgumentHelp("Policies to compare.", valueName: "p1,p2,…"))
-  var policies: String = PolicyName.allCases.map(\.rawValue).joined(separator: ",")
+  @Option(help: ArgumentHelp("Policies to compare (default: the sweep file's, else all).", valueName: "p1,p2,…"))
+  var policies: String?
 
-  @Option(help: "Replications per point and policy (≥ 2 gives replication CIs).")
-  var replications = 5
+  @Option(help: "Replications per point and policy, 1…10000 (default: the sweep file's, else 5).")
+  var replications: Int?
+
+  @Option(help: "Replications per task (default: the sweep file's, else 1).")
+  var replicationsPerTask: Int?
 
   @Option(name: .customLong("set"), help: ArgumentHelp("Override a base scenario key (repeatable).", valueName: "key=value"))
   var overrides: [String] = []
 
-  @Option(help: "Parallel tasks (default: the number of cores).")
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-
-  @Option(help: ArgumentHelp("Directory for sweep.csv, sweep.json and sweep.svg.", valueName: "DIR"))
-  var outputDirectory: String?
-
-  @OptionGroup var output: OutputOptions
-
   func validate() throws {
-    guard (preset == nil) != (vary == nil) else { throw ValidationError("give exactly one of --preset and --vary") }
-    guard replications >= 1 && replications <= 10_000 else { throw ValidationError("--replications must be in 1…10000") }
-    guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    if preset != nil && !vary.isEmpty { throw ValidationError("give either --preset or --vary, not both") }
+    if let replications, !(1...10_000).contains(replications) { throw ValidationError("--replications must be in 1…10000") }
+    if let replicationsPerTask, replicationsPerTask < 1 { throw ValidationError("--replications-per-task must be at least 1") }
   }
 
-  struct Report: Encodable {
-    var key: String
-    var values: [String]
-    var policies: [String]
-    var replications: Int
-    var seed: UInt64
-    var rows: [SweepRow]
-    var csv: String
-    var svg: String
-  }
-
-  func run() throws {
-    let plan: SweepPlan
-    let name: String
-    do {
-      var builder = try ScenarioBuilder(preset: "paper")
-      if let scenarioFile {
-        guard let text = try? String(contentsOfFile: scenarioFile, encoding: .utf8) else {
-          throw DriftSimError("cannot read scenario file '\(scenarioFile)'")
-        }
-        try builder.apply(document: text, source: scenarioFile)
-      }
-      let key: String, values: [String]
-      if let preset {
-        let p = try SweepPlan.preset(preset)
-        for o in p.overrides { try builder.apply(override: o) }
-        (key, values, name) = (p.key, p.values, preset)
-      } else {
-        let text = vary!
-        guard let equals = text.firstIndex(of: "="), !text[text.index(after: equals)...].isEmpty else {
-          throw DriftSimError("--vary \(text): expected KEY=v1,v2,…")
-        }
-        key = String(text[..<equals])
-        values = text[text.index(after: equals)...].split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        name = key
-      }
-      try builder.apply(override: "replications=\(replications)")
-      for o in overrides { try builder.apply(override: o) }
+  /// The sweep described by the options.
+  func spec() throws -> SweepSpec {
+    var spec: SweepSpec
+    if let preset {
+      spec = try SweepPresets.spec(preset)
+      if let file { try ScenarioOptions.apply(scenarioFile: file, to: &spec.base) }
+    } else if !vary.isEmpty && file.map({ !Self.looksLikeSweepFile($0) }) ?? true {
+      var base = try ScenarioBuilder(preset: "paper")
+      if let file { try ScenarioOptions.apply(scenarioFile: file, to: &base) }
+      spec = SweepSpec(
+        name: vary.map { String($0.prefix { $0 != "=" }) }.joined(separator: "-"), base: base, axes: [], zip: [],
+        policies: PolicyName.allCases.map { $0 }, replications: 5, seed: nil)
+    } else if let file {
+      spec = try SweepSpec.load(path: file)
+    } else {
+      throw ValidationError("give a sweep file, --preset NAME, or --vary KEY=v1,v2,…")
+    }
+    for text in vary { spec.axes.append(try SweepSpec.axis(fromVary: text)) }
+    for assignment in overrides { try spec.base.apply(override: assignment) }
+    if overrides.contains(where: { $0.hasPrefix("seed=") }) { spec.seed = spec.base.scenario.seed }
+    if let policies {
       var chosen: [PolicyName] = []
-      for word in policies.split(separator: ",") {
-        guard let policy = PolicyName(rawValue: word.trimmingCharacters(in: .whitespaces)) else {
-          throw DriftSimError("--policies: unknown policy '\(word)'; known: \(PolicyName.allCases.map(\.rawValue).joined(separator: ", "))")
+      for word in policies.split(separator: ",", omittingEmptySubsequences: false) {
+        let name = word.trimmingCharacters(in: .whitespaces)
+        guard let policy = PolicyName(rawValue: name) else {
+          throw DriftSimError("--policies: unknown policy '\(name)'; known: \(PolicyName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         chosen.append(policy)
       }
-      plan = SweepPlan(key: key, values: values, policies: chosen, base: builder)
-    } catch let error as ScenarioError {
-      throw DriftSimError(error.description)
+      spec.policies = chosen
     }
-    let quiet = output.quiet
-    output.progress("sweep \(name): \(plan.values.count) points × \(plan.policies.count) policies × \(replications) replications on \(jobs) threads")
-    let rows: [SweepRow]
-    do {
-      rows = try SweepRunner.run(plan, jobs: jobs) { row, done, total in
-        guard !quiet else { return }
-        let delay = row.meanDelayMs.map { String(format: "%.3f ms", $0) } ?? "—"
-        StandardError.write("[\(done)/\(total)] \(row.key)=\(row.value) \(row.policy): \(delay) \(row.status == "ok" ? "" : "(\(row.status.prefix(80)))")\n")
-      }
-    } catch let error as ScenarioError {
-      throw DriftSimError(error.description)
-    }
-    let csv = SweepRunner.csv(rows)
-    // Points whose queues grew through the run have no steady-state delay (it grows with the run
-    // length): they stay in the CSV and JSON with their status but are left out of the plot.
-    let plotted = rows.filter { $0.meanDelayMs != nil && !$0.status.contains("queues grew") }
-    let delays = plotted.map { $0.meanDelayMs! }.filter { $0 > 0 }
-    let wideRange = (delays.max() ?? 1) / (delays.min() ?? 1) > 30
-    var chart = SVGChart(
-      title: "Mean delay per pair (\(name))", xLabel: plan.key, yLabel: "mean delay (ms)", logY: wideRange)
-    for policy in plan.policies {
-      let points = plotted.filter { $0.policy == policy.rawValue }
-      chart.series.append(
-        SVGChart.Series(
-          name: policy.rawValue, x: points.map(\.x), y: points.map { $0.meanDelayMs! },
-          errorBars: points.map { ($0.meanDelayCI95?[0] ?? $0.meanDelayMs!, $0.meanDelayCI95?[1] ?? $0.meanDelayMs!) },
-          line: true, markers: true))
-    }
-    let svg = chart.render()
-    let directory = outputDirectory ?? "sweep-\(name)"
-    do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-      try csv.write(toFile: directory + "/sweep.csv", atomically: true, encoding: .utf8)
-      try svg.write(toFile: directory + "/sweep.svg", atomically: true, encoding: .utf8)
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      try encoder.encode(rows).write(to: URL(fileURLWithPath: directory + "/sweep.json"))
-    } catch {
-      throw DriftSimError("cannot write the sweep results to '\(directory)': \(error.localizedDescription)")
-    }
-    output.report("key,value,policy,meanDelayMs,CI95,avgSNRdB,status")
-    for r in rows {
-      output.report(
-        "\(r.key),\(r.value),\(r.policy),\(r.meanDelayMs.map { String(format: "%.3f", $0) } ?? "—"),"
-          + "\(r.meanDelayCI95.map { String(format: "[%.3f %.3f]", $0[0], $0[1]) } ?? "—"),"
-          + "\(r.avgSNRdB.map { String(format: "%.2f", $0) } ?? "—"),\(r.status.prefix(60))")
-    }
-    output.report("wrote \(directory)/sweep.csv, sweep.json, sweep.svg")
-    try output.writeJSON(
-      Report(
-        key: plan.key, values: plan.values, policies: plan.policies.map(\.rawValue), replications: replications,
-        seed: (try? plan.base.validated().seed) ?? 1, rows: rows, csv: csv, svg: svg))
+    if let replications { spec.replications = replications }
+    if let replicationsPerTask { spec.replicationsPerTask = replicationsPerTask }
+    return try spec.checked()
+  }
+
+  /// A file with a top-level `axes` or `zip` key is a sweep file; anything else is a scenario.
+  static func looksLikeSweepFile(_ path: String) -> Bool {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return false }
+    return text.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("axes:") || $0.hasPrefix("zip:") || $0.hasPrefix("\"axes\"") }
+  }
+}
+
+/// Checks an output path before any work (the directory exists and is writable, the path is not a
+/// directory), so a typo fails in a second rather than after the run.
+/// - Parameter option: the option's name for the message, e.g. `--json`.
+func checkOutputFile(_ path: String, option: String) throws {
+  guard path != "-" else { return }
+  var isDirectory: ObjCBool = false
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+    if isDirectory.boolValue { throw DriftSimError("\(option) \(path): is a directory; give a file path") }
+    guard access(path, W_OK) == 0 else { throw DriftSimError("\(option) \(path): the file is not writable") }
+    return
+  }
+  let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+  guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+    throw DriftSimError("\(option) \(path): the directory '\(parent)' does not exist")
+  }
+  guard access(parent, W_OK) == 0 else { throw DriftSimError("\(option) \(path): the directory '\(parent)' is not writable") }
+}
+
+/// Checks an output directory before any work: an existing writable directory, or a path whose
+/// parent is one (it is created).
+func checkOutputDirectory(_ path: String, option: String) throws {
+  var isDirectory: ObjCBool = false
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+    guard isDirectory.boolValue else { throw DriftSimError("\(option) \(path): exists and is not a directory") }
+    guard access(path, W_OK) == 0 else { throw DriftSimError("\(option) \(path): the directory is not writable") }
+    return
+  }
+  let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+  guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+    throw DriftSimError("\(option) \(path): the parent directory '\(parent)' does not exist")
+  }
+  guard access(parent, W_OK) == 0 else { throw DriftSimError("\(option) \(path): the parent directory '\(parent)' is not writable") }
+}
+
+/// Prints the merged table (stdout, or stderr with --json -).
+func reportSweep(_ result: SweepResult, output: OutputOptions) {
+  output.report((result.keys + ["policy", "meanDelayMs", "CI95", "avgSNRdB", "status"]).joined(separator: ","))
+  for r in result.rows {
+    output.report(
+      (r.values + [
+        r.policy.rawValue, r.meanDelayMs.map { String(format: "%.3f", $0) } ?? "—",
+        r.meanDelayCI95.map { String(format: "[%.3f %.3f]", $0[0], $0[1]) } ?? "—", r.avgSNRdB.map { String(format: "%.2f", $0) } ?? "—",
+        r.status.rawValue + (r.reason.map { " (\($0.prefix(60)))" } ?? ""),
+      ]).joined(separator: ","))
   }
 }

@@ -1,21 +1,23 @@
 import Dispatch
-import Foundation
 import DriftSimNumerics
 import DriftSimStats
+import DriftSimSupport
+import Foundation
 
 /// One pair's results in the JSON shape of `driftsim run` (units in the key names).
 public struct PairSummary: Codable, Sendable {
   /// Pair index k.
   public var pair: Int
-  /// Mean delay (ms) of packets that left during the measurement window.
-  public var meanDelayMs: Double
+  /// Mean delay (ms) of packets that left during the measurement window; null when this pair
+  /// delivered no packet in the window (a pair with λ_k = 0), never a made-up 0.
+  public var meanDelayMs: Double?
   /// 95 % confidence interval of the mean delay (ms): replications if ≥ 2, else batch means; null
   /// when there is too little data.
   public var meanDelayCI95: [Double]?
   /// Time-average transmit power (noise units; idle slots count as 0).
   public var avgPower: Double
-  /// 10·log10(avgPower).
-  public var avgSNRdB: Double
+  /// 10·log10(avgPower); null when the pair never transmitted (avgPower = 0).
+  public var avgSNRdB: Double?
   /// Bits served per second.
   public var throughputBitsPerSecond: Double
   /// Time-average number of packets present (arrival to departure), so L = λW holds.
@@ -24,8 +26,9 @@ public struct PairSummary: Codable, Sendable {
   public var packets: Int
   /// Packets that arrived in the window.
   public var arrivals: Int
-  /// Little's law: meanQueuePackets / (measured arrival rate), in ms, next to meanDelayMs.
-  public var littleDelayMs: Double
+  /// Little's law: meanQueuePackets / (measured arrival rate), in ms, next to meanDelayMs; null
+  /// when the pair had no arrivals in the window.
+  public var littleDelayMs: Double?
 }
 
 /// The result of `driftsim run` (JSON keys are stable; see README).
@@ -42,7 +45,8 @@ public struct RunSummary: Codable, Sendable {
   public var meanDelayCI95: [Double]?
   /// 10·log10 of the time-average power over all pairs and slots.
   public var avgSNRdB: Double
-  /// 95 % confidence interval of avgSNRdB.
+  /// 95 % confidence interval of avgSNRdB; null when the power interval reaches 0 or below, where
+  /// it has no dB form (a warning of kind `snrIntervalUndefined` says so), never a clamped bound.
   public var avgSNRdBCI95: [Double]?
   /// Time-average power over all pairs and slots (noise units).
   public var avgPower: Double
@@ -66,8 +70,80 @@ public struct RunSummary: Codable, Sendable {
   public var nonConvergedSlotFraction: Double
   /// The γ calibration, when targetSNRdB was set.
   public var calibration: CalibrationResult?
-  /// Things the user should know (possible instability, poor convergence).
-  public var warnings: [String]
+  /// Things the user should know (possible instability, poor convergence), each with a kind that
+  /// programs test instead of the message text.
+  public var warnings: [RunWarning]
+
+  /// Refuses a summary that measured nothing: no packet delivered in the window, or a statistic
+  /// that is not a finite number (an overflowing power, a delay over no packets).
+  /// - Throws: `RunRefusal` (`nothingDelivered` or `nonFiniteStatistics`) naming the statistic.
+  public func checkMeasured() throws(RunRefusal) {
+    let delivered = pairs.reduce(0) { $0 + $1.packets }
+    let arrived = pairs.reduce(0) { $0 + $1.arrivals }
+    guard delivered > 0 else {
+      throw RunRefusal(
+        .nothingDelivered,
+        "no packet was delivered in the measurement window (\(arrived) arrived over \(replications) replication(s) of "
+          + "\(epochs - warmupEpochs) measured epochs), so there is no delay to report; check arrivalRate, crossGain, beta and gamma")
+    }
+    let named: [(String, Double)] = [
+      ("meanDelayMs", meanDelayMs), ("avgSNRdB", avgSNRdB), ("avgPower", avgPower), ("littleDelayMs", littleDelayMs),
+    ]
+    for (name, value) in named where !value.isFinite {
+      throw RunRefusal(.nonFiniteStatistics, "\(name) is \(value), not a finite number (avgPower = \(avgPower) at γ = \(gamma)): the scenario is outside what the simulation can measure")
+    }
+  }
+}
+
+/// Something the user should know about a finished run; `kind` is what programs test.
+public struct RunWarning: Codable, Sendable, Equatable, CustomStringConvertible {
+  /// What kind of warning.
+  public enum Kind: String, Codable, Sendable, CaseIterable {
+    /// The per-slot power iteration hit maxIterations in more than 1 % of slots.
+    case powerIterationNotConverged
+    /// The queues grew through the run: no steady state (the delay grows with the run length).
+    case queuesGrew
+    /// The power confidence interval reaches ≤ 0, so the SNR interval has no dB form.
+    case snrIntervalUndefined
+  }
+  /// The kind.
+  public var kind: Kind
+  /// One line for people.
+  public var message: String
+
+  /// Creates a warning.
+  public init(_ kind: Kind, _ message: String) {
+    self.kind = kind
+    self.message = message
+  }
+
+  public var description: String { message }
+}
+
+/// Why a scenario cannot be run or measured (exit status 1 from `driftsim run`; an invalid row with
+/// this reason in a sweep). `reason` is what programs test.
+public struct RunRefusal: ReportableError, CustomStringConvertible, Equatable {
+  /// The reason.
+  public enum Reason: String, Codable, Sendable, CaseIterable {
+    /// The load exceeds what the policy serves at γ even without interference.
+    case unstable
+    /// No packet was delivered in the measurement window.
+    case nothingDelivered
+    /// A statistic is NaN or infinite.
+    case nonFiniteStatistics
+    /// No γ gives the target SNR.
+    case calibrationUnreachable
+  }
+  /// The reason.
+  public var reason: Reason
+  /// One line naming the key or statistic and the rule.
+  public var description: String
+
+  /// Creates a refusal.
+  public init(_ reason: Reason, _ description: String) {
+    self.reason = reason
+    self.description = description
+  }
 }
 
 /// The outcome of calibrating γ to a target SNR.
@@ -108,6 +184,7 @@ public enum NetworkRun {
   /// Refuses loads that the policy cannot serve at γ even without interference (csi-only, tdma);
   /// fluid and QWTO raise their water level with the queue, so no fixed bound applies to them and a
   /// runaway queue is caught during the run by `maxQueuePackets`.
+  /// - Throws: `RunRefusal(.unstable)` naming the pair and the bound; GSL errors of the quadrature.
   public static func checkStability(_ scenario: Scenario, gamma: Double) throws {
     let p = NetworkParameters(scenario, gamma: gamma)
     switch scenario.policy {
@@ -115,8 +192,8 @@ public enum NetworkRun {
       for k in 0..<p.pairs {
         let bound = try csiOnlyCapacity(kappa: p.kappa, gamma: gamma, directGain: p.directGain[k])
         if p.arrivalRatePerEpoch[k] >= bound {
-          throw ScenarioError(
-            "unstable: pair \(k) has arrivalRate \(p.arrivalRatePerEpoch[k]) packets/epoch, but csi-only at γ = \(gamma) "
+          throw RunRefusal(
+            .unstable, "unstable: pair \(k) has arrivalRate \(p.arrivalRatePerEpoch[k]) packets/epoch, but csi-only at γ = \(gamma) "
               + "serves at most \(String(format: "%.4g", bound)) packets/epoch even without interference (κ E1(γ/(κL)))")
         }
       }
@@ -124,8 +201,8 @@ public enum NetworkRun {
       let bound = try tdmaCapacity(kappa: p.kappa, gamma: gamma, directGains: p.directGain)
       let total = p.arrivalRatePerEpoch.reduce(0, +)
       if total >= bound {
-        throw ScenarioError(
-          "unstable: the total arrival rate \(total) packets/epoch exceeds what tdma serves at γ = \(gamma), "
+        throw RunRefusal(
+          .unstable, "unstable: the total arrival rate \(total) packets/epoch exceeds what tdma serves at γ = \(gamma), "
             + "\(String(format: "%.4g", bound)) packets/epoch (one pair per slot, best direct channel)")
       }
     case .fluid, .qwto:
@@ -173,32 +250,13 @@ public enum NetworkRun {
     _ scenario: Scenario, gamma: Double, point: Int = 0, jobs: Int, recorder: (any NetworkRecorder)? = nil,
     progress: ProgressCounter? = nil
   ) throws -> (results: [ReplicationResult], wallSeconds: Double) {
-    let count = scenario.replications
-    let box = ResultBox(count: count)
     let recorderBox = UncheckedBox(recorder)
     let start = DispatchTime.now()
-    let workers = max(1, min(jobs, count))
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      var r = worker
-      while r < count {
-        let seed = replicationSeed(base: scenario.seed, point: point, replication: r)
-        do {
-          box.set(r, .success(try runReplication(scenario, gamma: gamma, seed: seed, recorder: r == 0 ? recorderBox.value : nil, progress: progress)))
-        } catch {
-          box.set(r, .failure(error))
-        }
-        r += workers
-      }
+    let results = try parallelMap(count: scenario.replications, jobs: jobs) { r in
+      let seed = replicationSeed(base: scenario.seed, point: point, replication: r)
+      return try runReplication(scenario, gamma: gamma, seed: seed, recorder: r == 0 ? recorderBox.value : nil, progress: progress)
     }
     let wall = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9
-    var results: [ReplicationResult] = []
-    for r in 0..<count {
-      switch box.get(r) {
-      case let .success(result)?: results.append(result)
-      case let .failure(error)?: throw error
-      case nil: throw SimulationError(description: "replication \(r) produced no result")
-      }
-    }
     return (results, wall)
   }
 
@@ -254,7 +312,7 @@ public enum NetworkRun {
     }
     if let accepted { return CalibrationResult(targetSNRdB: target, gamma: accepted.gamma, pilotSNRdB: accepted.snr, pilotRuns: runs, pilotEpochs: pilot.epochs) }
     guard (value < 0) == (first > 0) else {
-      throw ScenarioError("cannot reach targetSNRdB = \(target): the SNR stays at \(lastSNR) dB over γ from \(exp(low)) to \(exp(high))")
+      throw RunRefusal(.calibrationUnreachable, "cannot reach targetSNRdB = \(target): the SNR stays at \(lastSNR) dB over γ from \(exp(low)) to \(exp(high))")
     }
     var failure: (any Error)? = nil
     let solver = BrentRootFinder()
@@ -274,68 +332,104 @@ public enum NetworkRun {
     _ scenario: Scenario, gamma: Double, results: [ReplicationResult], wallSeconds: Double,
     calibration: CalibrationResult?
   ) -> RunSummary {
+    summarize(scenario, gamma: gamma, digests: results.map(ReplicationDigest.init), wallSeconds: wallSeconds, calibration: calibration)
+  }
+
+  /// Aggregates replication digests (in replication order) into the `driftsim run` summary; a
+  /// sweep merges digests written by separate processes through this same function, so a merged
+  /// sweep equals a local one.
+  /// - Precondition: `digests` is not empty and each has `scenario.pairs` pairs.
+  public static func summarize(
+    _ scenario: Scenario, gamma: Double, digests results: [ReplicationDigest], wallSeconds: Double,
+    calibration: CalibrationResult?
+  ) -> RunSummary {
     let k = scenario.pairs
     let r = results.count
     var pairs: [PairSummary] = []
-    var warnings: [String] = []
+    var warnings: [RunWarning] = []
     var totalPresent = 0.0, totalArrivalRate = 0.0
     for pair in 0..<k {
       let stats = results.map { $0.pairs[pair] }
       let seconds = results.map(\.measuredSeconds).reduce(0, +)
       let slots = results.map(\.measuredSlots).reduce(0, +)
-      let departures = stats.map(\.delay.count).reduce(0, +)
+      let departures = stats.map(\.departures).reduce(0, +)
       let arrivals = stats.map(\.arrivals).reduce(0, +)
-      let delayMeans = stats.map(\.delay.mean)
-      let meanDelay: Double
+      let delayMeans = stats.map(\.meanDelay)
+      let meanDelay: Double?
       let interval: ConfidenceInterval?
-      if r >= 2 {
+      if departures == 0 {
+        (meanDelay, interval) = (nil, nil)
+      } else if r >= 2 {
         meanDelay = delayMeans.reduce(0, +) / Double(r)
         interval = ConfidenceInterval(samples: delayMeans)
       } else {
-        meanDelay = stats[0].delay.mean
-        interval = stats[0].delay.interval()
+        meanDelay = stats[0].meanDelay
+        interval = stats[0].delayInterval.map { ConfidenceInterval(mean: $0[0], halfWidth: $0[1], level: 0.95, degreesOfFreedom: $0[2]) }
       }
-      let present = zip(stats, results).map { $0.packetsPresent.average(upTo: $1.finalTime) }.reduce(0, +) / Double(r)
+      let present = stats.map(\.meanPresent).reduce(0, +) / Double(r)
       let power = stats.map(\.powerSum).reduce(0, +) / Double(max(slots, 1))
       let arrivalRate = Double(arrivals) / max(seconds, 1e-300)
       totalPresent += present
       totalArrivalRate += arrivalRate
       pairs.append(
         PairSummary(
-          pair: pair, meanDelayMs: meanDelay * 1e3, meanDelayCI95: interval.map { [$0.lower * 1e3, $0.upper * 1e3] },
-          avgPower: power, avgSNRdB: 10 * log10(power),
+          pair: pair, meanDelayMs: meanDelay.map { $0 * 1e3 }, meanDelayCI95: interval.map { [$0.lower * 1e3, $0.upper * 1e3] },
+          avgPower: power, avgSNRdB: power > 0 ? 10 * log10(power) : nil,
           throughputBitsPerSecond: stats.map(\.bitsServed).reduce(0, +) / max(seconds, 1e-300),
           meanQueuePackets: present, packets: departures, arrivals: arrivals,
-          littleDelayMs: arrivalRate > 0 ? present / arrivalRate * 1e3 : .nan))
+          littleDelayMs: arrivalRate > 0 ? present / arrivalRate * 1e3 : nil))
     }
-    let pooledMeans = results.map(\.pooledDelay.mean)
-    let meanDelay = r >= 2 ? pooledMeans.reduce(0, +) / Double(r) : results[0].pooledDelay.mean
-    let delayInterval = r >= 2 ? ConfidenceInterval(samples: pooledMeans) : results[0].pooledDelay.interval()
+    let pooledMeans = results.map(\.pooledMeanDelay)
+    let meanDelay = r >= 2 ? pooledMeans.reduce(0, +) / Double(r) : results[0].pooledMeanDelay
+    let delayInterval =
+      r >= 2
+      ? ConfidenceInterval(samples: pooledMeans)
+      : results[0].pooledDelayInterval.map { ConfidenceInterval(mean: $0[0], halfWidth: $0[1], level: 0.95, degreesOfFreedom: $0[2]) }
     let avgPower = pairs.map(\.avgPower).reduce(0, +) / Double(k)
-    let powerInterval = r >= 2 ? ConfidenceInterval(samples: results.map(\.epochPower.mean)) : results[0].epochPower.interval()
+    let powerInterval =
+      r >= 2
+      ? ConfidenceInterval(samples: results.map(\.epochPowerMean))
+      : results[0].epochPowerInterval.map { ConfidenceInterval(mean: $0[0], halfWidth: $0[1], level: 0.95, degreesOfFreedom: $0[2]) }
     let iterations = results.map(\.iterations).reduce(0, +)
     let iterated = results.map(\.iteratedSlots).reduce(0, +)
     let nonConverged = results.map(\.nonConvergedSlots).reduce(0, +)
     let nonConvergedFraction = iterated > 0 ? Double(nonConverged) / Double(iterated) : 0
     if nonConvergedFraction > 0.01 {
       warnings.append(
-        "the power iteration hit maxIterations = \(scenario.maxIterations) in \(String(format: "%.2f", 100 * nonConvergedFraction)) % of slots")
+        RunWarning(
+          .powerIterationNotConverged,
+          "the power iteration hit maxIterations = \(scenario.maxIterations) in \(String(format: "%.2f", 100 * nonConvergedFraction)) % of slots"))
     }
     for (index, result) in results.enumerated() {
       let q = result.quarterQueueMeans
       // Linear growth that began before the window gives q[3]/q[1] ≈ 2; stationary queues give ≈ 1.
       if q.count == 4 && q[3] > 10 && q[3] > 1.5 * q[1] {
         warnings.append(
-          "replication \(index): the queues grew during the run (mean \(String(format: "%.1f", q[1])) packets in the 2nd quarter, "
-            + "\(String(format: "%.1f", q[3])) in the 4th): the load may be unstable for \(scenario.policy.rawValue) at γ = \(gamma)")
+          RunWarning(
+            .queuesGrew,
+            "replication \(index): the queues grew during the run (mean \(String(format: "%.1f", q[1])) packets in the 2nd quarter, "
+              + "\(String(format: "%.1f", q[3])) in the 4th): the load may be unstable for \(scenario.policy.rawValue) at γ = \(gamma)"))
         break
+      }
+    }
+    // A power interval reaching 0 or below has no dB form: say so instead of clamping a bound.
+    var snrInterval: [Double]? = nil
+    if let powerInterval {
+      if powerInterval.lower > 0 && powerInterval.upper.isFinite {
+        snrInterval = [10 * log10(powerInterval.lower), 10 * log10(powerInterval.upper)]
+      } else {
+        warnings.append(
+          RunWarning(
+            .snrIntervalUndefined,
+            "the 95 % interval of the average power, [\(String(format: "%.4g", powerInterval.lower)), \(String(format: "%.4g", powerInterval.upper))], "
+              + "reaches 0 or below, so avgSNRdBCI95 has no dB form and is left out"))
       }
     }
     let epochs = results.map(\.epochsSimulated).reduce(0, +)
     return RunSummary(
       policy: scenario.policy.rawValue, gamma: gamma, pairs: pairs, meanDelayMs: meanDelay * 1e3,
       meanDelayCI95: delayInterval.map { [$0.lower * 1e3, $0.upper * 1e3] }, avgSNRdB: 10 * log10(avgPower),
-      avgSNRdBCI95: powerInterval.map { [10 * log10(max($0.lower, 1e-300)), 10 * log10($0.upper)] }, avgPower: avgPower,
+      avgSNRdBCI95: snrInterval, avgPower: avgPower,
       littleDelayMs: totalArrivalRate > 0 ? totalPresent / totalArrivalRate * 1e3 : .nan,
       epochsPerSecond: Double(epochs) / max(wallSeconds, 1e-9), wallSeconds: wallSeconds, replications: r,
       epochs: scenario.epochs, warmupEpochs: scenario.warmupEpochs, seed: scenario.seed,
@@ -344,20 +438,73 @@ public enum NetworkRun {
   }
 }
 
-/// Results written by worker threads, each to its own index.
-final class ResultBox: @unchecked Sendable {
-  private let lock = NSLock()
-  private var results: [Result<ReplicationResult, any Error>?]
-  init(count: Int) { results = Array(repeating: nil, count: count) }
-  func set(_ index: Int, _ result: Result<ReplicationResult, any Error>) {
-    lock.lock()
-    results[index] = result
-    lock.unlock()
+/// What a summary needs from one replication, small enough to write to a file: a sweep task
+/// writes these and `sweep merge` aggregates them exactly as a local run does (JSON keeps every
+/// Double exactly). Intervals are `[mean, halfWidth, degreesOfFreedom]` of 95 % batch-means CIs.
+public struct ReplicationDigest: Codable, Sendable, Equatable {
+  /// One pair's totals in the measurement window.
+  public struct Pair: Codable, Sendable, Equatable {
+    /// Packets that departed.
+    public var departures: Int
+    /// Packets that arrived.
+    public var arrivals: Int
+    /// Mean delay (seconds) of the departed packets (0 when none departed).
+    public var meanDelay: Double
+    /// Batch-means 95 % CI of the delay (seconds), when there is enough data.
+    public var delayInterval: [Double]?
+    /// Time-average number of packets present.
+    public var meanPresent: Double
+    /// Sum of the transmit power over the window's slots (noise units).
+    public var powerSum: Double
+    /// Bits served.
+    public var bitsServed: Double
   }
-  func get(_ index: Int) -> Result<ReplicationResult, any Error>? {
-    lock.lock()
-    defer { lock.unlock() }
-    return results[index]
+  /// Per pair.
+  public var pairs: [Pair]
+  /// Mean delay (seconds) over all pairs.
+  public var pooledMeanDelay: Double
+  /// Its batch-means CI.
+  public var pooledDelayInterval: [Double]?
+  /// Mean per-epoch power over all pairs.
+  public var epochPowerMean: Double
+  /// Its batch-means CI.
+  public var epochPowerInterval: [Double]?
+  /// Window length (seconds).
+  public var measuredSeconds: Double
+  /// Slots in the window.
+  public var measuredSlots: Int
+  /// Power-iteration iterations, iterated slots and slots that hit maxIterations.
+  public var iterations: Int
+  /// Slots in which the power iteration ran.
+  public var iteratedSlots: Int
+  /// Slots whose iteration hit maxIterations.
+  public var nonConvergedSlots: Int
+  /// Epochs simulated, warm-up included.
+  public var epochsSimulated: Int
+  /// Mean packets queued per quarter of the window.
+  public var quarterQueueMeans: [Double]
+
+  /// The digest of a finished replication.
+  public init(_ result: ReplicationResult) {
+    func triple(_ interval: ConfidenceInterval?) -> [Double]? {
+      interval.map { [$0.mean, $0.halfWidth, $0.degreesOfFreedom] }
+    }
+    pairs = result.pairs.map { p in
+      Pair(
+        departures: p.delay.count, arrivals: p.arrivals, meanDelay: p.delay.mean, delayInterval: triple(p.delay.interval()),
+        meanPresent: p.packetsPresent.average(upTo: result.finalTime), powerSum: p.powerSum, bitsServed: p.bitsServed)
+    }
+    pooledMeanDelay = result.pooledDelay.mean
+    pooledDelayInterval = triple(result.pooledDelay.interval())
+    epochPowerMean = result.epochPower.mean
+    epochPowerInterval = triple(result.epochPower.interval())
+    measuredSeconds = result.measuredSeconds
+    measuredSlots = result.measuredSlots
+    iterations = result.iterations
+    iteratedSlots = result.iteratedSlots
+    nonConvergedSlots = result.nonConvergedSlots
+    epochsSimulated = result.epochsSimulated
+    quarterQueueMeans = result.quarterQueueMeans
   }
 }
 
