@@ -28,6 +28,9 @@ enum TraceRecorderFactory {
   /// Checks `--trace PATH` before any work (see `OutputPath.check`).
   /// - Throws: `InputError` naming `--trace` and the rule.
   static func check(path: String) throws {
+    guard path != "-" else {
+      throw DriftSimError("--trace -: a binary trace cannot share stdout with the results; give a file name")
+    }
     _ = try OutputPath.check(path, option: "--trace")
   }
 

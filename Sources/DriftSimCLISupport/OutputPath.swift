@@ -159,7 +159,7 @@ public struct OutputPath: Sendable, Equatable, CustomStringConvertible {
 
   private func writeAtomically(_ data: Data) throws {
     let directory = OutputPath.parent(of: resolvedPath)
-    let name = (resolvedPath as NSString).lastPathComponent
+    let name = OutputPath.lastComponent(of: resolvedPath)
     var template = Array(OutputPath.joined(directory, ".\(name).XXXXXX").utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     if fd < 0 {
@@ -244,9 +244,19 @@ public struct OutputPath: Sendable, Equatable, CustomStringConvertible {
     return String(cString: real)
   }
 
-  private static func parent(of path: String) -> String {
-    let p = (path as NSString).deletingLastPathComponent
-    return p.isEmpty ? "." : p
+  /// The directory part of `path` ("." for a bare name, "/" for a file in the root). Written by
+  /// hand: Foundation's `deletingLastPathComponent` traps on one-character names such as "-".
+  static func parent(of path: String) -> String {
+    var trimmed = Substring(path)
+    while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+    guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+    if slash == trimmed.startIndex { return "/" }
+    return String(trimmed[..<slash])
+  }
+
+  /// The last component of `path` (after the last "/").
+  static func lastComponent(of path: String) -> String {
+    path.split(separator: "/").last.map(String.init) ?? path
   }
 
   private static func joined(_ directory: String, _ name: String) -> String {

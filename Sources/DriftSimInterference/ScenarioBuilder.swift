@@ -121,7 +121,7 @@ public struct ScenarioBuilder: Sendable {
   /// Applies one `key=value` override (the value is read as YAML: `0.1`, `[1, 2]`, `fluid`).
   public mutating func apply(override assignment: String) throws(ScenarioError) {
     guard let equals = assignment.firstIndex(of: "=") else {
-      throw ScenarioError("--set \(assignment): expected key=value")
+      throw ScenarioError("--set \(Self.clipped(assignment)): expected key=value")
     }
     let key = String(assignment[..<equals]).trimmingCharacters(in: .whitespaces)
     let text = String(assignment[assignment.index(after: equals)...])
@@ -138,7 +138,15 @@ public struct ScenarioBuilder: Sendable {
     let value = try node.map { (n: Node) throws(ScenarioError) -> ConfigValue in
       try Self.value(of: n, budget: &budget, source: "--set \(key)")
     } ?? .null
-    try set(key, value, source: "--set \(assignment)")
+    // Name the assignment, but never echo a huge value in full.
+    let shown = "\(Self.clipped(key))=\(Self.clipped(text))"
+    try set(key, value, source: "--set \(shown)")
+  }
+
+  /// `text`, or its first 80 characters and its size when longer (error lines stay short).
+  static func clipped(_ text: String) -> String {
+    let cut = text.index(text.startIndex, offsetBy: 80, limitedBy: text.endIndex) ?? text.endIndex
+    return cut == text.endIndex ? text : "\(text[..<cut])…(\(text.utf8.count) bytes)"
   }
 
   /// Largest scenario document (or `--set` value) accepted, in bytes: scenario files are a few

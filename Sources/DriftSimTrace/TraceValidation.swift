@@ -160,6 +160,9 @@ extension TraceFooter {
       }
       guard e.offset >= dataOffset, e.offset < offset else { return bad("block entry \(i) offset \(e.offset) is outside the data") }
       if let kind = e.kind, recordSizes[Int(kind.rawValue)] > 0 {
+        guard e.count <= TraceFormat.maxBlockPayloadSize / recordSizes[Int(kind.rawValue)] else {
+          return bad("block entry \(i) (\(kind.name)) claims \(e.count) records, more than a block can hold")
+        }
         let length = UInt64(e.count) * UInt64(recordSizes[Int(kind.rawValue)])
         expected = e.offset + UInt64(TraceFormat.blockHeaderSize) + length
         let k = Int(kind.rawValue)

@@ -186,3 +186,16 @@ struct Counted: ParsableCommand {
     try output.writeJSON(["x": 1])
   }
 }
+
+@Suite("Output path names")
+struct OutputPathNameTests {
+  @Test("one-character and odd names do not trap (Foundation's deletingLastPathComponent does)")
+  func names() throws {
+    #expect(OutputPath.parent(of: "-") == "." && OutputPath.parent(of: "x") == ".")
+    #expect(OutputPath.parent(of: "/x") == "/" && OutputPath.parent(of: "a/b/c") == "a/b" && OutputPath.parent(of: "a/b/") == "a")
+    #expect(OutputPath.lastComponent(of: "a/b/c.json") == "c.json")
+    // "-" as a file name (for options where "-" is not stdout) is an ordinary new file in ".".
+    let out = try OutputPath.check("-", option: "--output")
+    #expect(out.kind == .newFile || out.kind == .regularFile)
+  }
+}

@@ -178,8 +178,15 @@ def git_status():
 
 def run_one(binary, args, cwd, timeout):
     start = time.monotonic()
-    proc = subprocess.Popen([binary] + args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    for attempt in range(20):
+        try:
+            proc = subprocess.Popen([binary] + args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, start_new_session=True)
+            break
+        except OSError as error:  # e.g. "Text file busy" while the binary is being rebuilt
+            if attempt == 19:
+                raise SystemExit(f"cli-fuzz: cannot start {binary}: {error}")
+            time.sleep(1)
     try:
         out, err = proc.communicate(timeout=timeout)
         return proc.returncode, out, err, time.monotonic() - start, False
