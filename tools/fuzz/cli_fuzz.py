@@ -250,6 +250,8 @@ def main():
             f.write("a file used as a parent directory\n")
         gen = Generator(rng, scratch, traces, scenario)
 
+        parent = os.path.dirname(scratch)
+        siblings_before = set(os.listdir(parent))
         dev_before = dev_snapshot()
         git_before = git_status()
         deadline = time.monotonic() + options.seconds
@@ -282,6 +284,14 @@ def main():
             findings.append({"problem": "/dev changed", "command": [], "exit": None, "seconds": 0,
                              "stderr": f"{p}: {dev_before.get(p)} -> {dev_after.get(p)}"})
             print(f"FINDING /dev changed: {p}: {dev_before.get(p)} -> {dev_after.get(p)}")
+        # Default outputs derived from an argument (e.g. export's TRACE-csv) must stay inside the
+        # scratch directory too: anything new next to it is a write outside the named paths.
+        outside = sorted(n for n in set(os.listdir(parent)) - siblings_before if n.startswith(os.path.basename(scratch)))
+        for n in outside:
+            findings.append({"problem": "write outside the scratch directory", "command": [], "exit": None, "seconds": 0,
+                             "stderr": os.path.join(parent, n)})
+            print(f"FINDING write outside the scratch directory: {os.path.join(parent, n)}")
+            shutil.rmtree(os.path.join(parent, n), ignore_errors=True)
         git_after = git_status()
         if git_before is not None and git_after != git_before:
             findings.append({"problem": "repository changed", "command": [], "exit": None, "seconds": 0,
