@@ -37,12 +37,9 @@ func parseNumberList(_ text: String, option: String, minimum: Double = -.infinit
   return values
 }
 
-/// Writes an SVG document to `path`, naming the path on failure.
-/// - Throws: `DriftSimError` if the file cannot be written.
-func writeSVG(_ text: String, to path: String) throws {
-  do {
-    try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-  } catch {
-    throw DriftSimError("cannot write SVG to '\(path)': \(error.localizedDescription)")
-  }
+/// Writes an SVG document to `path` (named by `--svg` in messages): a file atomically, a device
+/// or FIFO such as /dev/null written through, never replaced (see `OutputPath`).
+/// - Throws: `DriftSimError` naming `--svg` and the path if it cannot be written.
+func writeSVG(_ text: String, to path: String, option: String = "--svg") throws {
+  try OutputPath.check(path, option: option).write(text)
 }

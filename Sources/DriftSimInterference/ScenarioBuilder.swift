@@ -88,6 +88,10 @@ public struct ScenarioBuilder: Sendable {
   ///   - text: the document (a mapping of key: value).
   ///   - source: the file name used in error messages.
   public mutating func apply(document text: String, source: String) throws(ScenarioError) {
+    guard text.utf8.count <= Self.maxDocumentBytes else {
+      throw ScenarioError(
+        "\(source): the document is \(text.utf8.count) bytes; scenario documents are limited to \(Self.maxDocumentBytes) bytes")
+    }
     let node: Node?
     do {
       node = try Yams.compose(yaml: text)
@@ -101,6 +105,7 @@ public struct ScenarioBuilder: Sendable {
       throw ScenarioError("\(source): expected a mapping of key: value at the top level")
     }
     var seen = Set<String>()
+    var budget = Self.maxDocumentValues
     for (keyNode, valueNode) in mapping {
       let line = keyNode.mark.map { ":\($0.line)" } ?? ""
       guard let key = keyNode.string else {
@@ -109,28 +114,57 @@ public struct ScenarioBuilder: Sendable {
       guard seen.insert(key).inserted else {
         throw ScenarioError("\(source)\(line): key '\(key)' appears twice")
       }
-      try set(key, Self.value(of: valueNode), source: "\(source)\(line)")
+      try set(key, Self.value(of: valueNode, budget: &budget, source: "\(source)\(line)"), source: "\(source)\(line)")
     }
   }
 
   /// Applies one `key=value` override (the value is read as YAML: `0.1`, `[1, 2]`, `fluid`).
   public mutating func apply(override assignment: String) throws(ScenarioError) {
     guard let equals = assignment.firstIndex(of: "=") else {
-      throw ScenarioError("--set \(assignment): expected key=value")
+      throw ScenarioError("--set \(Self.clipped(assignment)): expected key=value")
     }
     let key = String(assignment[..<equals]).trimmingCharacters(in: .whitespaces)
     let text = String(assignment[assignment.index(after: equals)...])
-    let value: ConfigValue
-    do {
-      value = try Yams.compose(yaml: text).map(Self.value(of:)) ?? .null
-    } catch {
-      throw ScenarioError("--set \(assignment): cannot read the value '\(text)'")
+    guard text.utf8.count <= Self.maxDocumentBytes else {
+      throw ScenarioError("--set \(key): the value is \(text.utf8.count) bytes; values are limited to \(Self.maxDocumentBytes) bytes")
     }
-    try set(key, value, source: "--set \(assignment)")
+    let node: Node?
+    do {
+      node = try Yams.compose(yaml: text)
+    } catch {
+      throw ScenarioError("--set \(key): cannot read the value as YAML")
+    }
+    var budget = Self.maxDocumentValues
+    let value = try node.map { (n: Node) throws(ScenarioError) -> ConfigValue in
+      try Self.value(of: n, budget: &budget, source: "--set \(key)")
+    } ?? .null
+    // Name the assignment, but never echo a huge value in full.
+    let shown = "\(Self.clipped(key))=\(Self.clipped(text))"
+    try set(key, value, source: "--set \(shown)")
   }
 
-  /// Converts a YAML node to a `ConfigValue`.
-  static func value(of node: Node) -> ConfigValue {
+  /// `text`, or its first 80 characters and its size when longer (error lines stay short).
+  static func clipped(_ text: String) -> String {
+    let cut = text.index(text.startIndex, offsetBy: 80, limitedBy: text.endIndex) ?? text.endIndex
+    return cut == text.endIndex ? text : "\(text[..<cut])…(\(text.utf8.count) bytes)"
+  }
+
+  /// Largest scenario document (or `--set` value) accepted, in bytes: scenario files are a few
+  /// kilobytes, and the bound keeps a hostile file from exhausting memory.
+  public static let maxDocumentBytes = 1 << 20
+  /// Most values (scalars, list elements, mappings) one document may expand to. YAML aliases let a
+  /// few hundred bytes name billions of values ("billion laughs"); conversion stops at this budget.
+  public static let maxDocumentValues = 100_000
+
+  /// Converts a YAML node to a `ConfigValue`, spending one unit of `budget` per node visited (aliases
+  /// are counted every time they are expanded).
+  /// - Throws: `ScenarioError` naming `source` when the budget runs out.
+  static func value(of node: Node, budget: inout Int, source: String) throws(ScenarioError) -> ConfigValue {
+    budget -= 1
+    guard budget >= 0 else {
+      throw ScenarioError(
+        "\(source): the document expands to more than \(maxDocumentValues) values (YAML aliases or an oversized list); scenario values are small lists")
+    }
     switch node {
     case let .scalar(scalar):
       let text = scalar.string
@@ -141,7 +175,11 @@ public struct ScenarioBuilder: Sendable {
         if let number = Double(text.replacingOccurrences(of: "_", with: "")) { return .number(number, text: text) }
       }
       return .string(text)
-    case let .sequence(sequence): return .list(sequence.map(value(of:)))
+    case let .sequence(sequence):
+      var items: [ConfigValue] = []
+      items.reserveCapacity(min(sequence.count, max(budget, 0)))
+      for item in sequence { items.append(try value(of: item, budget: &budget, source: source)) }
+      return .list(items)
     case .mapping: return .mapping
     case .alias: return .string("*alias")
     }

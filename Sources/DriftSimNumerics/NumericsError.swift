@@ -21,23 +21,25 @@ public enum NumericsError: Error, Equatable, Sendable, CustomStringConvertible {
   /// GSL reported a failure not covered above; `status` is GSL's error code.
   case gsl(routine: String, status: Int32, reason: String)
 
+  /// One line naming the routine, the input and the rule that was broken.
   public var description: String {
     switch self {
     case let .domain(function, argument, expected):
-      return "\(function)(\(argument)) is outside the domain: expected \(expected)"
+      return "\(function)(\(argument)): the argument is outside the domain; expected \(expected)"
     case let .overflow(function, argument):
-      return "\(function)(\(argument)) overflows a Double"
+      return "\(function)(\(argument)): the result overflows a Double (its magnitude exceeds 1.8e308); use a smaller argument"
     case let .notBracketed(lower, upper, fLower, fUpper):
       return "root finder: f(\(lower)) = \(fLower) and f(\(upper)) = \(fUpper) have the same sign, "
-        + "so [\(lower), \(upper)] does not bracket a root"
+        + "so [\(lower), \(upper)] does not bracket a root (the function must change sign between the bounds)"
     case let .noConvergence(routine, iterations):
-      return "\(routine) did not converge within \(iterations) iterations"
+      return "\(routine) did not converge within \(iterations) iterations (its tolerance was not met; "
+        + "the input may be extreme or ill-conditioned)"
     case let .nonFiniteValue(routine, at):
-      return "\(routine): the function returned a non-finite value at \(at)"
+      return "\(routine): the function returned NaN or an infinity at x = \(at) (every value must be finite)"
     case let .invalidArgument(routine, reason):
       return "\(routine): \(reason)"
     case let .gsl(routine, status, reason):
-      return "\(routine) failed: GSL error \(status) (\(reason))"
+      return "\(routine) failed: \(reason) (GSL status \(status)\(GSLRuntime.rule(status).map { ": \($0)" } ?? ""))"
     }
   }
 }
@@ -60,6 +62,31 @@ enum GSLRuntime {
   @inlinable @inline(__always)
   static func ensureConfigured() {
     _ = configured
+  }
+
+  /// What a GSL status means for the caller's input, for the statuses DriftSim can meet.
+  static func rule(_ status: Int32) -> String? {
+    switch Int(status) {
+    case Int(GSL_EDOM): "an input is outside the routine's domain"
+    case Int(GSL_ERANGE), Int(GSL_EOVRFLW): "the result is not representable as a Double"
+    case Int(GSL_EUNDRFLW): "the result underflows a Double"
+    case Int(GSL_EINVAL): "an argument is invalid (a size, a tolerance or a step)"
+    case Int(GSL_ENOMEM): "memory could not be allocated"
+    case Int(GSL_EBADFUNC): "the function returned NaN or an infinity"
+    case Int(GSL_EMAXITER): "the iteration limit was reached"
+    case Int(GSL_EZERODIV): "a division by zero occurred"
+    case Int(GSL_EBADTOL): "the tolerance is invalid"
+    case Int(GSL_ETOL): "the requested tolerance cannot be reached"
+    case Int(GSL_ELOSS): "precision was lost"
+    case Int(GSL_EROUND): "round-off error prevents convergence"
+    case Int(GSL_EBADLEN): "the lengths of the inputs do not match"
+    case Int(GSL_ENOTSQR): "the matrix must be square"
+    case Int(GSL_ESING): "the matrix is singular (it has no inverse; check that the system is well posed)"
+    case Int(GSL_EDIVERGE): "the iteration diverges"
+    case Int(GSL_ENOPROG), Int(GSL_ENOPROGJ): "the iteration makes no progress"
+    case Int(GSL_EFAILED): "the step size became too small (the problem may be stiff or singular)"
+    default: nil
+    }
   }
 
   /// GSL's text for a status code.

@@ -59,10 +59,7 @@ public final class ArrowFileWriter {
   public init(path: String, columns: [ArrowColumn]) throws {
     self.columns = columns
     self.path = path
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: path)
-    else { throw ReplayError("cannot create '\(path)'") }
-    self.handle = handle
+    self.handle = try openOutputFile(path)
     try write(Array("ARROW1".utf8) + [0, 0])
     let schema = Self.message(headerType: 1, bodyLength: 0) { fb, headerSlot in
       fb.patch(headerSlot, to: Self.schema(&fb, columns))
@@ -119,7 +116,7 @@ public final class ArrowFileWriter {
     try write(bytes)
     try write(withUnsafeBytes(of: Int32(bytes.count).littleEndian) { Array($0) })
     try write(Array("ARROW1".utf8))
-    do { try handle.close() } catch { throw ReplayError("cannot close '\(path)': \(error.localizedDescription)") }
+    do { try handle.close() } catch { throw ReplayError("cannot close '\(path)': \(ioReason(error))") }
   }
 
   // MARK: Encoding
@@ -181,7 +178,7 @@ public final class ArrowFileWriter {
     do {
       try handle.write(contentsOf: Data(bytes))
     } catch {
-      throw ReplayError("cannot write '\(path)': \(error.localizedDescription)")
+      throw ReplayError("cannot write '\(path)': \(ioReason(error))")
     }
     offset += Int64(bytes.count)
   }

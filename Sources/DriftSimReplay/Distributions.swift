@@ -103,6 +103,10 @@ private func distribution(
 ) throws -> (report: DistributionReport, integrity: TraceIntegrity) {
   var perPair: [DistributionAccumulator] = []
   var pooled = DistributionAccumulator()
+  let declaredPairs = reader.header.metadata["pairs"].flatMap { Int($0) }
+  if let pair, let declaredPairs, declaredPairs > 0, pair >= declaredPairs {
+    throw ReplayError("pair \(pair) is not in the trace: its header declares pairs = \(declaredPairs) (indices 0 … \(declaredPairs - 1))")
+  }
   reader.kinds = TraceLevel(kind)
   reader.timeWindow = window.readerWindow
   let start = window.start
@@ -123,6 +127,12 @@ private func distribution(
       perPair[k].add(x)
       pooled.add(x)
     }
+  }
+  try requireOverlap(
+    window, span: recordedSpan(reader, kinds: TraceLevel(kind), observed: nil) ?? (pooled.moments.count > 0 ? window.start...window.start : nil),
+    what: kind.name)
+  if let pair, pooled.moments.count == 0 {
+    throw ReplayError("pair \(pair) has no \(kind.name) records in the analysis window")
   }
   var pairs = perPair.enumerated().map { $0.element.result(pair: $0.offset, points: points) }
   if let pair { pairs = pairs.filter { $0.pair == pair } }
@@ -173,6 +183,7 @@ public func queueSeries(_ reader: TraceReader, window: AnalysisWindow = .init(),
       last = max(last, block.lastTime)
     }
   }
+  try requireOverlap(window, span: first <= last ? first...last : nil, what: "epoch")
   let start = max(window.start, first.isFinite ? first : 0)
   let end = min(window.end, last.isFinite ? last : start)
   let binCount = max(1, bins)

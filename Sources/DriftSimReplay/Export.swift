@@ -56,9 +56,17 @@ public func exportTables(
   do {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
   } catch {
-    throw ReplayError("cannot create directory '\(directory)': \(error.localizedDescription)")
+    throw ReplayError("cannot create directory '\(directory)': \(ioReason(error))")
   }
   let selected = (kinds ?? reader.header.level).intersection(reader.header.level)
+  if let kinds {
+    let missing = kinds.subtracting(reader.header.level)
+    if selected.isEmpty || (!missing.isEmpty && kinds != .all) {
+      let held = reader.header.level.kinds.map(\.name).joined(separator: ", ")
+      throw ReplayError(
+        "the trace holds no \(missing.kinds.map(\.name).joined(separator: ", ")) records (it holds \(held.isEmpty ? "no record kinds" : held)); choose --kinds among those")
+    }
+  }
   let stateCount = reader.header.stateCount
   var sinks: [RecordKind: TableSink] = [:]
   var tables: [RecordKind: ExportedTable] = [:]
@@ -136,10 +144,7 @@ final class CSVTableWriter {
 
   init(path: String, columns: [ArrowColumn]) throws {
     self.path = path
-    guard FileManager.default.createFile(atPath: path, contents: nil),
-      let handle = FileHandle(forWritingAtPath: path)
-    else { throw ReplayError("cannot create '\(path)'") }
-    self.handle = handle
+    self.handle = try openOutputFile(path)
     buffer = columns.map(\.name).joined(separator: ",") + "\n"
   }
 
@@ -171,7 +176,7 @@ final class CSVTableWriter {
     do {
       try handle.write(contentsOf: Data(buffer.utf8))
     } catch {
-      throw ReplayError("cannot write '\(path)': \(error.localizedDescription)")
+      throw ReplayError("cannot write '\(path)': \(ioReason(error))")
     }
     buffer.removeAll(keepingCapacity: true)
   }
@@ -180,4 +185,41 @@ final class CSVTableWriter {
     try flush()
     try? handle.close()
   }
+}
+
+/// Opens `path` for writing without ever replacing the node: a new or existing regular file is
+/// created or truncated in place, a character device or FIFO is written through, a directory or
+/// other node is refused.
+/// - Throws: `ReplayError` naming the path and the reason.
+func openOutputFile(_ path: String) throws -> FileHandle {
+  var st = stat()
+  if stat(path, &st) == 0 {
+    let type = st.st_mode & S_IFMT
+    guard type == S_IFREG || type == S_IFCHR || type == S_IFIFO else {
+      throw ReplayError("cannot write '\(path)': it is \(type == S_IFDIR ? "a directory" : "not a regular file, device or FIFO")")
+    }
+  }
+  let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0o644)
+  if fd < 0 { throw ReplayError("cannot create '\(path)': \(String(cString: strerror(errno)))") }
+  return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+}
+
+/// The system's reason for a Foundation I/O error ("No space left on device"), never
+/// "NSCocoaErrorDomain error N".
+func ioReason(_ error: any Error) -> String {
+  let ns = error as NSError
+  if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+  if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+    return String(cString: strerror(Int32(underlying.code)))
+  }
+  if ns.domain == NSCocoaErrorDomain {
+    switch CocoaError.Code(rawValue: ns.code) {
+    case .fileWriteOutOfSpace: return "No space left on device"
+    case .fileWriteNoPermission, .fileReadNoPermission: return "Permission denied"
+    case .fileWriteVolumeReadOnly: return "Read-only file system"
+    case .fileNoSuchFile, .fileReadNoSuchFile: return "No such file or directory"
+    default: return "I/O error (\(ns.code))"
+    }
+  }
+  return String(describing: error)
 }

@@ -27,20 +27,6 @@ public struct AnalysisWindow: Sendable, Equatable {
   }
 }
 
-/// Little's-law consistency: mean number in system / arrival rate versus measured mean delay.
-public struct LittleCheck: Sendable, Equatable, Codable {
-  /// Time-average number of packets in the system (queued or in service).
-  public var meanPacketsInSystem: Double
-  /// Arrivals per second in the window.
-  public var arrivalRatePerSecond: Double
-  /// meanPacketsInSystem / arrivalRatePerSecond (seconds).
-  public var predictedDelaySeconds: Double
-  /// Mean delay of the packets that departed in the window (seconds).
-  public var meanDelaySeconds: Double
-  /// (predicted − measured) / measured.
-  public var relativeDiscrepancy: Double
-}
-
 /// Statistics of one pair (or of all pairs pooled) over the analysis window.
 public struct PairSummary: Sendable, Equatable, Codable {
   /// Pair index; nil for the pooled ("overall") summary.
@@ -78,8 +64,10 @@ public struct PairSummary: Sendable, Equatable, Codable {
   public var timeAverageQueueBits: Double?
   /// timeAverageQueueBits / meanPacketBits (header metadata), in packets.
   public var timeAverageQueuePackets: Double?
-  /// Little's-law check (needs arrivals and departures).
-  public var littlesLaw: LittleCheck?
+  /// Little's-law check (needs arrivals and departures): the time-average number of packets in
+  /// the system, the arrival rate (packets/s) and the measured mean delay (s); its
+  /// `predictedSojournTime` is L/λ.
+  public var littlesLaw: LittlesLawCheck?
 }
 
 /// The result of `driftsim-replay summary`.
@@ -165,9 +153,11 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
   // end of the window can skip blocks.
   reader.timeWindow = window.end < .infinity ? -Double.infinity...window.end : nil
   let end = window.end
+  var firstTime = Double.infinity
   let integrity = try reader.forEachBlock { block in
     // Within a kind, times are nondecreasing, so a block's last time is its largest.
     if block.lastTime > lastTime { lastTime = block.lastTime }
+    if block.firstTime < firstTime { firstTime = block.firstTime }
     switch block.kind {
     case .packetArrival:
       try ensurePairs(block, &acc, &fast)
@@ -236,6 +226,9 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
     }
   }
 
+  try requireOverlap(
+    window, span: recordedSpan(reader, kinds: [.packets, .epochs, .slots], observed: firstTime <= lastTime ? firstTime...lastTime : nil),
+    what: "packet, epoch or slot")
   let windowEnd = end < .infinity ? end : max(lastTime, start)
   let windowStart = start > -.infinity ? start : (reader.footer?.timeRange?.lowerBound ?? 0)
   let duration = windowEnd - windowStart
@@ -276,10 +269,7 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
         initial * duration + (Double(f.arrivals) * windowEnd - f.arrivalTimeSum)
         - (Double(a.departures) * windowEnd - a.departureTimeSum)
       let l = integral / duration
-      let check = LittlesLawCheck(meanNumberInSystem: l, arrivalRate: arrivalRate, meanSojournTime: a.delays.mean)
-      s.littlesLaw = LittleCheck(
-        meanPacketsInSystem: l, arrivalRatePerSecond: arrivalRate, predictedDelaySeconds: check.predictedSojournTime,
-        meanDelaySeconds: a.delays.mean, relativeDiscrepancy: check.relativeDiscrepancy)
+      s.littlesLaw = LittlesLawCheck(meanNumberInSystem: l, arrivalRate: arrivalRate, meanSojournTime: a.delays.mean)
     }
     return s
   }
@@ -316,6 +306,34 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
     recordsRead: Dictionary(uniqueKeysWithValues: integrity.recordsRead.map { ($0.key.name, $0.value) }),
     integrity: integrity.verdict)
   return (report, integrity)
+}
+
+/// The time range of the records of `kinds`: from the footer totals when the trace has a footer,
+/// otherwise `observed` (the blocks a pass delivered); nil when there are none.
+func recordedSpan(_ reader: TraceReader, kinds: TraceLevel, observed: ClosedRange<Double>?) -> ClosedRange<Double>? {
+  guard let footer = reader.footer else { return observed }
+  let used = kinds.kinds.compactMap { footer.totals[$0] }.filter { $0.records > 0 }
+  guard let lo = used.map(\.firstTime).min(), let hi = used.map(\.lastTime).max(), lo <= hi else { return nil }
+  return lo...hi
+}
+
+/// Refuses an analysis whose window holds none of the records it reads, instead of printing an
+/// empty (or stale) result.
+/// - Parameters:
+///   - window: the analysis window (warm-up, from, to).
+///   - span: the time range of the relevant records (see `recordedSpan`), nil when there are none.
+///   - what: the records, for the message, e.g. "packet-departure".
+/// - Throws: `ReplayError` naming the window bound and the trace's range.
+func requireOverlap(_ window: AnalysisWindow, span: ClosedRange<Double>?, what: String) throws {
+  guard let span else { throw ReplayError("the trace holds no \(what) records in the analysis window; nothing to analyse") }
+  if window.start > span.upperBound {
+    throw ReplayError(
+      "the analysis window starts at t = \(window.start) s (--warm-up / --from), after the last \(what) record at t = \(span.upperBound) s; nothing to analyse")
+  }
+  if window.end < span.lowerBound {
+    throw ReplayError(
+      "the analysis window ends at t = \(window.end) s (--to), before the first \(what) record at t = \(span.lowerBound) s; nothing to analyse")
+  }
 }
 
 /// The largest pair index accepted (pair indices index arrays).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DriftSimCLISupport
 import DriftSimPlot
 import Foundation
 import DriftSimReplay
@@ -16,24 +17,24 @@ struct PlotOptions: ParsableArguments {
 
   @Option(
     name: [.customShort("o"), .long],
-    help: ArgumentHelp("Write the CSV or SVG to PATH instead of stdout.", valueName: "PATH"))
+    help: ArgumentHelp("Write the CSV or SVG to PATH instead of stdout ('-': stdout).", valueName: "PATH"))
   var output: String?
 
-  /// Rejects two documents on stdout.
+  /// Rejects two documents on stdout and checks `--output` before the trace is read.
   func validate(json: String?) throws {
     if format != .table, output == nil, json == "-" {
       throw ValidationError("--json - and --format \(format.rawValue) would both write to stdout; add --output PATH")
     }
+    if output == "-", json == "-" {
+      throw ValidationError("--output - and --json - would both write to stdout; give one of them a file")
+    }
+    if let output, output != "-" { _ = try OutputPath.check(output, option: "--output") }
   }
 
-  /// Writes CSV or SVG text where --output says.
+  /// Writes CSV or SVG text where --output says (a file atomically, a device or FIFO through).
   func emit(_ text: String) throws {
-    if let output {
-      do {
-        try text.write(toFile: output, atomically: true, encoding: .utf8)
-      } catch {
-        throw ReplayInputError("cannot write '\(output)': \(error.localizedDescription)")
-      }
+    if let output, output != "-" {
+      try OutputPath.check(output, option: "--output").write(text)
     } else {
       FileHandle.standardOutput.write(Data(text.utf8))
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DriftSimCLISupport
 import Foundation
 import DriftSimReplay
 import DriftSimTrace
@@ -47,9 +48,11 @@ struct ExportCommand: ParsableCommand {
   }
 
   func run() throws {
+    // The trace first: a bad trace must not leave a new (default) output directory behind.
     let reader = try traceOptions.open()
     let base = (traceOptions.trace as NSString).deletingPathExtension
     let directory = outputDirectory ?? "\(base)-\(format.rawValue)"
+    try OutputPath.checkDirectory(directory, option: outputDirectory == nil ? "export (default output directory)" : "--output-directory")
     let (tables, integrity) = try traceOptions.guarded {
       try exportTables(
         reader, format: format, directory: directory, kinds: kinds.flatMap { TraceLevel(parsing: $0) },

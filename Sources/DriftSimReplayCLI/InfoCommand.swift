@@ -29,6 +29,8 @@ struct InfoCommand: ParsableCommand {
       var status: String
       var verdict: String
       var interrupted: Bool
+      /// Why the run stopped before its horizon (format 1.1), absent for a whole run.
+      var stoppedEarly: String?
       var problems: [Problem]
       var validBytes: UInt64
     }
@@ -84,7 +86,7 @@ struct InfoCommand: ParsableCommand {
       bytesPerRecord: total > 0 ? Double(reader.fileSize) / Double(total) : nil,
       integrity: .init(
         status: integrity.status.rawValue, verdict: integrity.verdict, interrupted: integrity.interrupted,
-        problems: integrity.problems.map { .init(offset: $0.offset, message: $0.message) },
+        stoppedEarly: integrity.stoppedEarly, problems: integrity.problems.map { .init(offset: $0.offset, message: $0.message) },
         validBytes: integrity.validEnd))
 
     output.report("trace:     \(info.path) (\(info.fileBytes) bytes, format \(info.formatVersion))")

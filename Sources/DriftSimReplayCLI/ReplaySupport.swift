@@ -52,7 +52,7 @@ public struct ReplayTraceOptions: ParsableArguments {
   /// Without `--salvage`, a trace that is not complete is an error (exit 1); with it, a warning.
   public func check(_ integrity: TraceIntegrity, output: ReplayOutputOptions) throws {
     guard integrity.status != .complete else {
-      if integrity.interrupted { output.progress("warning: '\(trace)': \(integrity.verdict)") }
+      if integrity.interrupted || integrity.stoppedEarly != nil { output.progress("warning: '\(trace)': \(integrity.verdict)") }
       return
     }
     if salvage {

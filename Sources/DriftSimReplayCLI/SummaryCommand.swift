@@ -40,7 +40,7 @@ struct SummaryCommand: ParsableCommand {
         s.pair.map(String.init) ?? "all", "\(s.packetsIn)", "\(s.packetsOut)", fmt(s.meanDelaySeconds, 1e3),
         fmt(s.meanDelayCI?.halfWidth, 1e3), fmt(s.delayP50Seconds, 1e3), fmt(s.delayP90Seconds, 1e3),
         fmt(s.delayP99Seconds, 1e3), fmt(s.delayMaxSeconds, 1e3), fmt(s.averagePower), fmt(s.avgTransmitSNRdB),
-        fmt(s.throughputBitsPerSecond, 1e-3), fmt(s.timeAverageQueueBits), fmt(s.littlesLaw?.predictedDelaySeconds, 1e3),
+        fmt(s.throughputBitsPerSecond, 1e-3), fmt(s.timeAverageQueueBits), fmt(s.littlesLaw?.predictedSojournTime, 1e3),
       ])
     }
     output.report(

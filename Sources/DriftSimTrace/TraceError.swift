@@ -27,6 +27,11 @@ public struct TraceError: Error, Sendable, Equatable, CustomStringConvertible {
     case corruptFooter
     /// The file ends early (no footer, or inside a block).
     case truncated
+    /// A record or block header holds an impossible value although its CRCs match (a NaN time, a
+    /// negative queue, a pair index beyond the header's pairs, times out of order).
+    case invalidContent
+    /// Bytes follow the trailer of an otherwise whole trace.
+    case trailingData
     /// The writer was used incorrectly (e.g. a snapshot with the wrong number of counts).
     case invalidUse
   }

@@ -8,7 +8,8 @@ public enum TraceFormat {
   public static let majorVersion: UInt16 = 1
   /// The minor version this library writes. Readers read any minor version of their major
   /// (newer minors only add record kinds, which older readers skip, or fields at the end of a record).
-  public static let minorVersion: UInt16 = 0
+  /// 1.1 adds the stopped-early footer flag and its note block (older readers skip both).
+  public static let minorVersion: UInt16 = 1
   /// Bytes before the header JSON: magic (8), major (2), minor (2), JSON length (4).
   public static let headerPrefixSize = 16
   /// Largest header JSON a reader accepts (bytes), so corrupt lengths cannot exhaust memory.
@@ -33,6 +34,14 @@ public enum TraceFormat {
   public static let footerBlockEntrySize = 32
   /// Footer flag: the run was interrupted (SIGINT/SIGTERM) and the trace ends early.
   public static let flagInterrupted: UInt32 = 1
+  /// Footer flag (format 1.1): the run stopped before its horizon for a reason the simulation
+  /// gives (e.g. a queue passed `maxQueuePackets`); a note block holds the reason.
+  public static let flagStoppedEarly: UInt32 = 2
+  /// Kind byte of a note block (format 1.1): one record, the UTF-8 JSON object
+  /// `{"stoppedEarly": REASON}`. Readers of format 1.0 skip it like any kind they do not know.
+  public static let noteKindCode: UInt8 = 0x80
+  /// Largest note payload a writer writes and a reader accepts (bytes).
+  public static let maxNoteSize = 4096
   /// Largest block payload a reader accepts (bytes).
   public static let maxBlockPayloadSize = 64 << 20
   /// Default block payload capacity of the writer (bytes): 64 KiB keeps per-kind buffers small and
@@ -185,4 +194,22 @@ extension UnsafeRawPointer {
   /// Loads a little-endian binary32 at `offset`, widened.
   @inlinable
   func f32(_ offset: Int) -> Double { Double(Float(bitPattern: le(offset, as: UInt32.self))) }
+}
+
+/// The payload of a note block (format 1.1): why a run stopped before its horizon.
+struct TraceNote: Codable, Equatable {
+  /// The simulation's reason, one line.
+  var stoppedEarly: String
+
+  /// Sorted-key JSON bytes (deterministic).
+  func encoded() -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? encoder.encode(self)).map { Array($0) } ?? Array("{\"stoppedEarly\":\"\"}".utf8)
+  }
+
+  /// Decodes a note payload; nil when it is not a note this reader understands.
+  static func decode(_ bytes: UnsafeRawBufferPointer) -> TraceNote? {
+    try? JSONDecoder().decode(TraceNote.self, from: Data(bytes))
+  }
 }

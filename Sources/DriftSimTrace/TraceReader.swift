@@ -37,6 +37,12 @@ public final class TraceReader {
   public let footerProblem: TraceError?
   /// Whether damaged blocks are skipped instead of thrown.
   public let salvage: Bool
+  /// Why the run stopped before its horizon, when the writer said so (format 1.1: footer flag and
+  /// note block); "reason not recorded" when the flag is set but the note is unreadable.
+  public let stoppedEarly: String?
+  /// Bytes after the end of a complete trace (its trailer), when the file holds more: reported by
+  /// every pass as trailing data, never as truncation.
+  public let trailingBytes: UInt64
   /// Kinds delivered by `forEachBlock` (others are skipped without reading). Default: all.
   public var kinds: TraceLevel = .all
   /// Only blocks whose [firstTime, lastTime] overlaps this window are delivered (records inside
@@ -96,10 +102,27 @@ public final class TraceReader {
       throw error
     }
     var footerProblem: TraceError?
-    let footer = Self.readFooter(
-      source: source, size: size, dataOffset: dataOffset, problem: &footerProblem)
+    var trailing: UInt64 = 0
+    var footer = Self.readFooter(
+      source: source, size: size, dataOffset: dataOffset, recordSizes: recordSizes,
+      minor: header.formatVersion.minor, problem: &footerProblem)
+    if footer == nil, footerProblem?.problem == .truncated,
+      let found = Self.locateFooter(
+        source: source, size: size, dataOffset: dataOffset, recordSizes: recordSizes, minor: header.formatVersion.minor)
+    {
+      // A whole trace followed by other bytes: its own trailer is intact, the file goes on.
+      footer = found.footer
+      trailing = found.trailingBytes
+      footerProblem = nil
+    }
     self.footer = footer
     self.footerProblem = footerProblem
+    self.trailingBytes = trailing
+    if let footer, footer.stoppedEarly {
+      stoppedEarly = Self.readNote(source: source, footer: footer)?.stoppedEarly ?? "reason not recorded"
+    } else {
+      stoppedEarly = nil
+    }
   }
 
   deinit {
@@ -193,7 +216,7 @@ public final class TraceReader {
   // MARK: Footer
 
   private static func readFooter(
-    source: ByteSource, size: UInt64, dataOffset: UInt64, problem: inout TraceError?
+    source: ByteSource, size: UInt64, dataOffset: UInt64, recordSizes: [Int], minor: UInt16, problem: inout TraceError?
   ) -> TraceFooter? {
     let trailerSize = UInt64(TraceFormat.trailerSize)
     guard size >= dataOffset + trailerSize else {
@@ -222,13 +245,23 @@ public final class TraceReader {
       problem = TraceError(.corruptFooter, "corrupt trailer (footer offset/length inconsistent)", offset: size - trailerSize)
       return nil
     }
+    return parseFooter(
+      source: source, at: footerOffset, length: footerLength, dataOffset: dataOffset, recordSizes: recordSizes,
+      minor: minor, problem: &problem)
+  }
+
+  /// Reads and checks the footer of `length` bytes at `footerOffset` (CRC, layout, consistency).
+  private static func parseFooter(
+    source: ByteSource, at footerOffset: UInt64, length footerLength: UInt32, dataOffset: UInt64, recordSizes: [Int],
+    minor: UInt16, problem: inout TraceError?
+  ) -> TraceFooter? {
     var bytes = [UInt8](repeating: 0, count: Int(footerLength))
     let m = bytes.withUnsafeMutableBytes { source.read(at: footerOffset, count: $0.count, into: $0.baseAddress!) }
     guard m == Int(footerLength) else {
       problem = TraceError(.io, "cannot read the footer")
       return nil
     }
-    return bytes.withUnsafeBytes { raw -> TraceFooter? in
+    let parsed = bytes.withUnsafeBytes { raw -> TraceFooter? in
       let p = UnsafeRawPointer(raw.baseAddress!)
       let length = raw.count
       let stored = p.le(length - 4, as: UInt32.self)
@@ -251,10 +284,14 @@ public final class TraceReader {
         return nil
       }
       var totals: [RecordKind: TraceFooter.KindTotals] = [:]
+      var unknownKindTotals: UInt64 = 0
       var o = TraceFormat.footerPrefixSize
       for k in 0..<kindCount {
         if let kind = RecordKind(rawValue: UInt8(k + 1)) {
           totals[kind] = .init(records: p.le(o, as: UInt64.self), firstTime: p.f64(o + 8), lastTime: p.f64(o + 16))
+        } else {
+          let (sum, overflow) = unknownKindTotals.addingReportingOverflow(p.le(o, as: UInt64.self))
+          unknownKindTotals = overflow ? .max : sum
         }
         o += TraceFormat.footerKindEntrySize
       }
@@ -268,8 +305,81 @@ public final class TraceReader {
         o += TraceFormat.footerBlockEntrySize
       }
       return TraceFooter(
-        offset: footerOffset, interrupted: flags & TraceFormat.flagInterrupted != 0, totals: totals, blocks: blocks)
+        offset: footerOffset, interrupted: flags & TraceFormat.flagInterrupted != 0,
+        stoppedEarly: flags & TraceFormat.flagStoppedEarly != 0, totals: totals, blocks: blocks,
+        unknownKindTotals: unknownKindTotals)
     }
+    guard let parsed else { return nil }
+    if let inconsistency = parsed.inconsistency(dataOffset: dataOffset, recordSizes: recordSizes, minor: minor) {
+      problem = inconsistency
+      return nil
+    }
+    return parsed
+  }
+
+  /// Walks the block headers from the data start to find a footer whose own trailer is intact
+  /// although the file does not end there (bytes were appended): returns it and the number of
+  /// bytes after its trailer. Nil when the walk meets a damaged block or the end of the file.
+  private static func locateFooter(
+    source: ByteSource, size: UInt64, dataOffset: UInt64, recordSizes: [Int], minor: UInt16
+  ) -> (footer: TraceFooter, trailingBytes: UInt64)? {
+    var pos = dataOffset
+    var head = [UInt8](repeating: 0, count: TraceFormat.blockHeaderSize)
+    while pos + UInt64(TraceFormat.footerPrefixSize) <= size {
+      let n = head.withUnsafeMutableBytes { source.read(at: pos, count: TraceFormat.blockHeaderSize, into: $0.baseAddress!) }
+      guard n >= TraceFormat.footerPrefixSize else { return nil }
+      let magic = head.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!).le(0, as: UInt32.self) }
+      if magic == TraceFormat.footerMagic {
+        let (blockCount, kindCount) = head.withUnsafeBytes {
+          (UInt64(UnsafeRawPointer($0.baseAddress!).le(8, as: UInt32.self)), UInt64(UnsafeRawPointer($0.baseAddress!).le(12, as: UInt32.self)))
+        }
+        let length =
+          UInt64(TraceFormat.footerPrefixSize) + kindCount * UInt64(TraceFormat.footerKindEntrySize) + blockCount
+          * UInt64(TraceFormat.footerBlockEntrySize) + 4
+        guard kindCount <= 255, length <= UInt64(UInt32.max), pos + length + UInt64(TraceFormat.trailerSize) < size else {
+          return nil
+        }
+        var trailer = [UInt8](repeating: 0, count: TraceFormat.trailerSize)
+        let t = trailer.withUnsafeMutableBytes { source.read(at: pos + length, count: $0.count, into: $0.baseAddress!) }
+        guard t == TraceFormat.trailerSize else { return nil }
+        let ok = trailer.withUnsafeBytes { raw -> Bool in
+          let q = UnsafeRawPointer(raw.baseAddress!)
+          return q.le(0, as: UInt64.self) == pos && UInt64(q.le(8, as: UInt32.self)) == length
+            && q.le(12, as: UInt32.self) == TraceFormat.trailerMagic
+        }
+        guard ok else { return nil }
+        var problem: TraceError?
+        guard
+          let footer = parseFooter(
+            source: source, at: pos, length: UInt32(length), dataOffset: dataOffset, recordSizes: recordSizes,
+            minor: minor, problem: &problem)
+        else { return nil }
+        return (footer, size - (pos + length + UInt64(TraceFormat.trailerSize)))
+      }
+      guard n == TraceFormat.blockHeaderSize else { return nil }
+      let h = head.withUnsafeBytes { BlockHeader(UnsafeRawPointer($0.baseAddress!)) }
+      guard h.valid else { return nil }
+      pos += UInt64(TraceFormat.blockHeaderSize) + UInt64(h.payloadLength)
+    }
+    return nil
+  }
+
+  /// The note block (format 1.1) the footer indexes, decoded; nil when absent or damaged.
+  private static func readNote(source: ByteSource, footer: TraceFooter) -> TraceNote? {
+    guard let entry = footer.blocks.last(where: { $0.kindCode == TraceFormat.noteKindCode }) else { return nil }
+    var head = [UInt8](repeating: 0, count: TraceFormat.blockHeaderSize)
+    let n = head.withUnsafeMutableBytes { source.read(at: entry.offset, count: TraceFormat.blockHeaderSize, into: $0.baseAddress!) }
+    guard n == TraceFormat.blockHeaderSize else { return nil }
+    let h = head.withUnsafeBytes { BlockHeader(UnsafeRawPointer($0.baseAddress!)) }
+    guard h.valid, h.kindCode == TraceFormat.noteKindCode, h.payloadLength <= UInt32(TraceFormat.maxNoteSize),
+      entry.offset + UInt64(TraceFormat.blockHeaderSize) + UInt64(h.payloadLength) <= footer.offset
+    else { return nil }
+    var payload = [UInt8](repeating: 0, count: Int(h.payloadLength))
+    let m = payload.withUnsafeMutableBytes {
+      source.read(at: entry.offset + UInt64(TraceFormat.blockHeaderSize), count: $0.count, into: $0.baseAddress!)
+    }
+    guard m == payload.count, CRC32C.checksum(payload) == h.payloadCRC else { return nil }
+    return payload.withUnsafeBytes { TraceNote.decode($0) }
   }
 
   // MARK: Blocks
@@ -286,6 +396,9 @@ public final class TraceReader {
     }
     var integrity = TraceIntegrity()
     integrity.interrupted = footer?.interrupted ?? false
+    integrity.stoppedEarly = stoppedEarly
+    var validator = ContentValidator(header: header)
+    let newerMinor = header.formatVersion.minor > TraceFormat.minorVersion
     let end: UInt64 = footer?.offset ?? fileSize
     var pos = dataOffset
     var blockIndex = 0
@@ -336,8 +449,28 @@ public final class TraceReader {
         blockIndex += 1
         continue scan
       }
-      if let footer, blockIndex < footer.blocks.count, footer.blocks[blockIndex].offset != pos, integrity.status != .corrupt {
-        integrity.footerMismatch = true
+      if let footer, integrity.status != .corrupt {
+        if blockIndex < footer.blocks.count {
+          let e = footer.blocks[blockIndex]
+          if e.offset != pos || e.kindCode != h.kindCode || e.count != Int(h.count) || e.firstTime != h.firstTime
+            || e.lastTime != h.lastTime
+          {
+            integrity.footerMismatch = true
+            integrity.footerMismatchBlock = integrity.footerMismatchBlock ?? blockIndex
+          }
+        } else {
+          integrity.footerMismatch = true
+        }
+      }
+      if kind == nil, h.kindCode != TraceFormat.noteKindCode, !newerMinor {
+        try damaged(
+          TraceError(
+            .corruptBlock,
+            "corrupt block \(blockIndex) (kind code \(h.kindCode) is not defined in trace format \(header.formatVersion))",
+            offset: pos))
+        pos = blockEnd
+        blockIndex += 1
+        continue scan
       }
       guard let kind, recordSize > 0 else {
         // A kind from a newer minor version (or absent from the schema): skip it.
@@ -372,10 +505,16 @@ public final class TraceReader {
           blockIndex += 1
           continue scan
         }
+        let block = TraceBlock(
+          kind: kind, index: blockIndex, offset: pos, count: Int(h.count), firstTime: h.firstTime,
+          lastTime: h.lastTime, recordSize: recordSize, stateCount: header.stateCount, payload: payload)
+        if let invalid = validator.check(block) {
+          try damaged(invalid)
+          pos = blockEnd
+          blockIndex += 1
+          continue scan
+        }
         if wanted {
-          let block = TraceBlock(
-            kind: kind, index: blockIndex, offset: pos, count: Int(h.count), firstTime: h.firstTime,
-            lastTime: h.lastTime, recordSize: recordSize, stateCount: header.stateCount, payload: payload)
           try body(block)
           integrity.recordsRead[kind, default: 0] += Int(h.count)
         }
@@ -389,11 +528,15 @@ public final class TraceReader {
     if let footer {
       if blockIndex != footer.blocks.count || integrity.footerMismatch {
         if integrity.status == .complete {
-          let e = TraceError(
-            .corruptFooter, "corrupt footer (it indexes \(footer.blocks.count) blocks, the file holds \(blockIndex))",
-            offset: footer.offset)
-          try damaged(e)
+          let what =
+            blockIndex != footer.blocks.count
+            ? "it indexes \(footer.blocks.count) blocks, the file holds \(blockIndex)"
+            : "its entry for block \(integrity.footerMismatchBlock ?? 0) does not match the block header"
+          try damaged(TraceError(.corruptFooter, "corrupt footer (\(what))", offset: footer.offset))
         }
+      }
+      if trailingBytes > 0 {
+        try damaged(trailingDataError(footer))
       }
     } else if integrity.status == .complete {
       // No usable footer and no truncation seen so far: the file ends after whole blocks.
@@ -416,6 +559,8 @@ public final class TraceReader {
   {
     var integrity = TraceIntegrity()
     integrity.interrupted = footer.interrupted
+    integrity.stoppedEarly = stoppedEarly
+    var validator = ContentValidator(header: header)
     let headerSize = UInt64(TraceFormat.blockHeaderSize)
     var head = [UInt8](repeating: 0, count: TraceFormat.blockHeaderSize)
     func damaged(_ error: TraceError) throws {
@@ -437,6 +582,7 @@ public final class TraceReader {
       let h = head.withUnsafeBytes { BlockHeader(UnsafeRawPointer($0.baseAddress!)) }
       let recordSize = recordSizes[Int(kind.rawValue)]
       guard h.valid, h.kindCode == entry.kindCode, Int(h.count) == entry.count, recordSize > 0,
+        h.firstTime == entry.firstTime, h.lastTime == entry.lastTime,
         h.count > 0, h.payloadLength <= UInt32(TraceFormat.maxBlockPayloadSize),
         Int(h.payloadLength) == Int(h.count) * recordSize,
         UInt64(h.payloadLength) <= footer.offset - pos - headerSize
@@ -453,16 +599,31 @@ public final class TraceReader {
         try damaged(TraceError(.corruptBlock, "corrupt block \(index) (payload CRC32C mismatch)", offset: pos))
         continue
       }
-      try body(
-        TraceBlock(
-          kind: kind, index: index, offset: pos, count: Int(h.count), firstTime: h.firstTime, lastTime: h.lastTime,
-          recordSize: recordSize, stateCount: header.stateCount, payload: payload))
+      let block = TraceBlock(
+        kind: kind, index: index, offset: pos, count: Int(h.count), firstTime: h.firstTime, lastTime: h.lastTime,
+        recordSize: recordSize, stateCount: header.stateCount, payload: payload)
+      // Ordering across blocks is checked among the blocks read (the footer check covers the rest).
+      if let invalid = validator.check(block) {
+        try damaged(invalid)
+        continue
+      }
+      try body(block)
       integrity.recordsRead[kind, default: 0] += Int(h.count)
       integrity.blocksRead += 1
     }
     integrity.validEnd = footer.offset
     integrity.blocksInFile = footer.blocks.count
+    if trailingBytes > 0 { try damaged(trailingDataError(footer)) }
     return integrity
+  }
+
+  /// The error for bytes after the trailer of an otherwise whole trace.
+  private func trailingDataError(_ footer: TraceFooter) -> TraceError {
+    let end = fileSize - trailingBytes
+    return TraceError(
+      .trailingData,
+      "\(trailingBytes) bytes of trailing data after the end of the trace (the trace itself ends with an intact footer at byte offset \(footer.offset))",
+      offset: end)
   }
 
   /// Checks every block (all kinds, no time window) and returns the integrity.
@@ -572,10 +733,15 @@ public struct TraceFooter: Sendable, Equatable {
   public var offset: UInt64
   /// Whether the run was interrupted by a signal.
   public var interrupted: Bool
+  /// Whether the run stopped before its horizon (format 1.1; `TraceReader.stoppedEarly` has why).
+  public var stoppedEarly: Bool = false
   /// Totals per kind.
   public var totals: [RecordKind: KindTotals]
-  /// The block index, in file order.
+  /// The block index, in file order (format 1.1 may add a note block, `kindCode` 0x80).
   public var blocks: [BlockEntry]
+  /// Records totalled under kind slots this reader does not know (0 in a sound trace of a
+  /// format this reader knows).
+  var unknownKindTotals: UInt64 = 0
 
   /// Earliest and latest record time over all kinds with records, or nil for an empty trace.
   public var timeRange: ClosedRange<Double>? {
@@ -600,6 +766,8 @@ public struct TraceIntegrity: Sendable, Equatable {
   public var status: Status = .complete
   /// The footer says the run was interrupted by a signal.
   public var interrupted = false
+  /// Why the run stopped before its horizon (format 1.1), when the writer said so.
+  public var stoppedEarly: String?
   /// Whole, framed blocks passed (delivered or filtered out).
   public var blocksRead = 0
   /// Records delivered to the callback, per kind.
@@ -609,6 +777,7 @@ public struct TraceIntegrity: Sendable, Equatable {
   /// What went wrong, in file order (truncation, damaged blocks, footer problems).
   public var problems: [TraceError] = []
   var footerMismatch = false
+  var footerMismatchBlock: Int?
   /// Set by an indexed read: the number of blocks the footer lists (only `blocksRead` were verified).
   public var blocksInFile: Int?
 
@@ -621,7 +790,9 @@ public struct TraceIntegrity: Sendable, Equatable {
   public var verdict: String {
     switch status {
     case .complete:
-      (interrupted ? "complete (interrupted by a signal; the run ended early)" : "complete")
+      (interrupted
+        ? "complete (interrupted by a signal; the run ended early)"
+        : stoppedEarly.map { "complete (the run stopped early: \($0))" } ?? "complete")
         + (blocksInFile.map { "; indexed read verified \(blocksRead) of \($0) blocks" } ?? "")
     case .truncated, .corrupt:
       problems.first.map { $0.message } ?? status.rawValue

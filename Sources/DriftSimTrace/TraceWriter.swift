@@ -32,13 +32,20 @@ public final class TraceWriter {
   public let header: TraceHeader
   /// The final path of the trace.
   public let path: String
-  /// Where records are written until `finish()` renames the file.
+  /// Where records are written until `finish()` renames the file (`path` itself when the target
+  /// is written through).
   public let temporaryPath: String
+  /// Whether the target is a character device or FIFO (`/dev/null`, `/dev/stdout`, a named pipe)
+  /// written through in order: no temporary file, no fsync, no rename, and the node is never
+  /// replaced or deleted. The format needs no seeking, so such a trace is complete as written.
+  public let writesThrough: Bool
 
   @usableFromInline let buffers: UnsafeMutablePointer<KindBuffer>
   /// `header.stateCount`, cached for the snapshot hot path.
   @usableFromInline let stateCount: Int
   private var fd: Int32
+  /// `path` with symbolic links resolved: the rename target.
+  private var finalPath: String = ""
   private var fileOffset: UInt64
   private var index: [BlockIndexEntry] = []
   private var totals: [KindTotal]
@@ -51,9 +58,12 @@ public final class TraceWriter {
   /// Number of slots in `buffers` (indexed by kind raw value; slot 0 unused).
   @usableFromInline static let slotCount = 7
 
-  /// Creates `path + ".partial"` and writes the header.
+  /// Creates `path + ".partial"` and writes the header; for a character device or FIFO target,
+  /// opens the target itself and writes through (see `writesThrough`).
   /// - Parameters:
-  ///   - path: the final file path (an existing file is replaced only when `finish()` succeeds).
+  ///   - path: the final file path (an existing regular file is replaced only when `finish()`
+  ///     succeeds; a symbolic link is followed and kept; a directory, socket or block device is
+  ///     refused).
   ///   - header: what the trace records and how to repeat the run.
   ///   - blockPayloadBytes: capacity of each kind's block buffer in bytes (default 64 KiB, at
   ///     least one record).
@@ -75,12 +85,21 @@ public final class TraceWriter {
     self.header = header
     self.stateCount = header.stateCount
     self.path = path
-    self.temporaryPath = path + ".partial"
-    self.durable = durable
+    let target = try TraceOutputTarget.check(path)
+    self.writesThrough = target.writesThrough
+    self.temporaryPath = target.writesThrough ? target.path : target.path + ".partial"
+    self.durable = durable && !target.writesThrough
     let bytes = try HeaderJSON.encode(header)
 
-    fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    if fd < 0 { throw TraceError.io("create", temporaryPath, errno: errno) }
+    if target.writesThrough {
+      fd = open(temporaryPath, O_WRONLY | O_NOCTTY | O_CLOEXEC)
+      if fd < 0 { throw TraceError.io("open", temporaryPath, errno: errno) }
+    } else {
+      try TraceOutputTarget.checkPartial(temporaryPath)
+      fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+      if fd < 0 { throw TraceError.io("create", temporaryPath, errno: errno) }
+    }
+    self.finalPath = target.path
     fileOffset = 0
     totals = Array(repeating: KindTotal(), count: Self.slotCount)
     buffers = UnsafeMutablePointer<KindBuffer>.allocate(capacity: Self.slotCount)
@@ -261,7 +280,7 @@ public final class TraceWriter {
     }
     index.append(
       BlockIndexEntry(
-        offset: blockOffset, count: UInt32(count), kind: kind, firstTime: b.pointee.firstTime,
+        offset: blockOffset, count: UInt32(count), kindCode: kind.rawValue, firstTime: b.pointee.firstTime,
         lastTime: b.pointee.lastTime))
     totals[Int(kind.rawValue)].add(count: count, first: b.pointee.firstTime, last: b.pointee.lastTime)
     b.pointee.used = 0
@@ -294,13 +313,20 @@ public final class TraceWriter {
 
   /// Ends the trace: writes the partly filled blocks (in kind order), the footer index and the
   /// trailer, fsyncs (if durable) and renames the temporary file to `path`.
-  /// - Parameter interrupted: marks the trace as cut short by a signal (default: whether
-  ///   `TraceInterruption.isRequested`); readers report it.
+  /// - Parameters:
+  ///   - interrupted: marks the trace as cut short by a signal (default: whether
+  ///     `TraceInterruption.isRequested`); readers report it.
+  ///   - stoppedEarly: why the run stopped before its horizon (e.g. "queue of pair 2 exceeded
+  ///     maxQueuePackets = 10000 at t = 12.5 s"), or nil for a run that reached its end. The
+  ///     footer is flagged and a note block holds the reason (cut to `TraceFormat.maxNoteSize`
+  ///     bytes); `TraceReader.stoppedEarly` and the integrity verdict report it.
   /// - Returns: records per kind, blocks and bytes written.
   /// - Throws: `TraceError` for an earlier or current I/O error or misuse; the temporary file is
   ///   then deleted. Calling `finish()` twice throws `.invalidUse`.
   @discardableResult
-  public func finish(interrupted: Bool = TraceInterruption.isRequested) throws -> TraceWriteSummary {
+  public func finish(interrupted: Bool = TraceInterruption.isRequested, stoppedEarly: String? = nil) throws
+    -> TraceWriteSummary
+  {
     guard !finished else { throw TraceError(.invalidUse, "finish() called on a finished trace writer") }
     if let failure {
       abandon()
@@ -312,13 +338,19 @@ public final class TraceWriter {
       throw failure
     }
     disableAll()
+    if let stoppedEarly { writeNote(stoppedEarly: stoppedEarly) }
+    if let failure {
+      abandon()
+      throw failure
+    }
     let footerOffset = fileOffset
     var footer: [UInt8] = []
     footer.reserveCapacity(
       TraceFormat.footerPrefixSize + 6 * TraceFormat.footerKindEntrySize + index.count
         * TraceFormat.footerBlockEntrySize + 4 + TraceFormat.trailerSize)
     footer.appendLE(TraceFormat.footerMagic)
-    footer.appendLE(interrupted ? TraceFormat.flagInterrupted : 0)
+    footer.appendLE(
+      (interrupted ? TraceFormat.flagInterrupted : 0) | (stoppedEarly != nil ? TraceFormat.flagStoppedEarly : 0))
     footer.appendLE(UInt32(index.count))
     footer.appendLE(UInt32(RecordKind.allCases.count))
     for kind in RecordKind.allCases {
@@ -330,7 +362,7 @@ public final class TraceWriter {
     for e in index {
       footer.appendLE(e.offset)
       footer.appendLE(e.count)
-      footer.appendLE(UInt32(e.kind.rawValue))
+      footer.appendLE(UInt32(e.kindCode))
       footer.appendLE(e.firstTime)
       footer.appendLE(e.lastTime)
     }
@@ -347,7 +379,9 @@ public final class TraceWriter {
         throw TraceError.io("close", temporaryPath, errno: errno)
       }
       fd = -1
-      if rename(temporaryPath, path) != 0 { throw TraceError.io("rename '\(temporaryPath)' to", path, errno: errno) }
+      if !writesThrough, rename(temporaryPath, finalPath) != 0 {
+        throw TraceError.io("rename '\(temporaryPath)' to", finalPath, errno: errno)
+      }
     } catch {
       abandon()
       throw error
@@ -355,7 +389,39 @@ public final class TraceWriter {
     finished = true
     return TraceWriteSummary(
       records: Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { ($0, Int(totals[Int($0.rawValue)].records)) }),
-      blocks: index.count, bytes: fileOffset, interrupted: interrupted)
+      blocks: index.count, bytes: fileOffset, interrupted: interrupted, stoppedEarly: stoppedEarly)
+  }
+
+  /// Writes the note block that carries the stopped-early reason (time: the latest record time).
+  private func writeNote(stoppedEarly reason: String) {
+    var text = reason
+    var payload: [UInt8]
+    repeat {
+      payload = TraceNote(stoppedEarly: text).encoded()
+      if payload.count > TraceFormat.maxNoteSize { text = String(text.prefix(text.count * 3 / 4)) }
+    } while payload.count > TraceFormat.maxNoteSize
+    let time = RecordKind.allCases.map { totals[Int($0.rawValue)] }.filter { $0.records > 0 }.map(\.lastTime).max() ?? 0
+    var block: [UInt8] = []
+    block.appendLE(TraceFormat.blockMagic)
+    block.appendLE(UInt32(TraceFormat.noteKindCode))
+    block.appendLE(UInt32(1))
+    block.appendLE(UInt32(payload.count))
+    block.appendLE(time)
+    block.appendLE(time)
+    block.appendLE(CRC32C.checksum(payload))
+    block.appendLE(CRC32C.checksum(block))
+    block.append(contentsOf: payload)
+    let offset = fileOffset
+    do {
+      try block.withUnsafeBytes { try writeAll($0) }
+    } catch let error as TraceError {
+      fail(error)
+      return
+    } catch {
+      fail(TraceError(.io, "cannot write '\(temporaryPath)': \(error)"))
+      return
+    }
+    index.append(BlockIndexEntry(offset: offset, count: 1, kindCode: TraceFormat.noteKindCode, firstTime: time, lastTime: time))
   }
 
   /// Gives up: closes and deletes the temporary file; later writes are ignored. Safe to call more
@@ -366,8 +432,67 @@ public final class TraceWriter {
       close(fd)
       fd = -1
     }
-    if !finished { unlink(temporaryPath) }
+    // Never delete a device or FIFO written through: only our own temporary file.
+    if !finished, !writesThrough { unlink(temporaryPath) }
     finished = true
+  }
+}
+
+/// Where a trace writer may write: checks made before any byte is written.
+struct TraceOutputTarget {
+  /// The path to write (symbolic links resolved).
+  var path: String
+  /// A character device or FIFO: written through, never replaced.
+  var writesThrough: Bool
+
+  /// Classifies `path`: a regular file or nothing (written via a temporary file and a rename), a
+  /// character device or FIFO (written through); anything else, a missing parent directory or a
+  /// parent that is a file is a `TraceError(.io)` naming the path and the rule.
+  static func check(_ path: String) throws -> TraceOutputTarget {
+    guard !path.isEmpty else { throw TraceError(.io, "cannot write a trace: the path is empty") }
+    var resolved = path
+    var lst = stat()
+    if lstat(path, &lst) == 0, (lst.st_mode & S_IFMT) == S_IFLNK, let real = realpath(path, nil) {
+      resolved = String(cString: real)
+      free(real)
+    }
+    var st = stat()
+    if stat(resolved, &st) == 0 {
+      switch st.st_mode & S_IFMT {
+      case S_IFREG: return TraceOutputTarget(path: resolved, writesThrough: false)
+      case S_IFCHR, S_IFIFO: return TraceOutputTarget(path: resolved, writesThrough: true)
+      case S_IFDIR: throw TraceError(.io, "cannot write the trace to '\(path)': it is a directory; give a file name")
+      default:
+        throw TraceError(
+          .io, "cannot write the trace to '\(path)': it is not a regular file, character device or FIFO; refusing to replace it")
+      }
+    }
+    let e = errno
+    if e == ENOTDIR { throw TraceError(.io, "cannot write the trace to '\(path)': a parent of this path is not a directory") }
+    if e != ENOENT { throw TraceError.io("use", path, errno: e) }
+    if (lst.st_mode & S_IFMT) == S_IFLNK, lstat(path, &lst) == 0 {
+      throw TraceError(.io, "cannot write the trace to '\(path)': it is a symbolic link to a missing file")
+    }
+    let slash = resolved.lastIndex(of: "/")
+    let directory = slash.map { $0 == resolved.startIndex ? "/" : String(resolved[..<$0]) } ?? "."
+    if stat(directory, &st) != 0 {
+      let d = errno
+      if d == ENOENT { throw TraceError(.io, "cannot write the trace to '\(path)': the directory '\(directory)' does not exist") }
+      throw TraceError.io("use the directory of", path, errno: d)
+    }
+    guard (st.st_mode & S_IFMT) == S_IFDIR else {
+      throw TraceError(.io, "cannot write the trace to '\(path)': '\(directory)' is not a directory")
+    }
+    return TraceOutputTarget(path: resolved, writesThrough: false)
+  }
+
+  /// A leftover `PATH.partial` may be replaced only if it is a regular file (of an earlier run).
+  static func checkPartial(_ partial: String) throws {
+    var lst = stat()
+    guard lstat(partial, &lst) == 0 else { return }
+    guard (lst.st_mode & S_IFMT) == S_IFREG else {
+      throw TraceError(.io, "cannot write the trace: '\(partial)' exists and is not a regular file; refusing to replace it")
+    }
   }
 }
 
@@ -381,6 +506,8 @@ public struct TraceWriteSummary: Sendable, Equatable {
   public var bytes: UInt64
   /// Whether the footer marks the trace as interrupted.
   public var interrupted: Bool
+  /// Why the run stopped early, when `finish(stoppedEarly:)` said so.
+  public var stoppedEarly: String?
 }
 
 /// One kind's block buffer (block header space followed by the payload).
@@ -426,7 +553,8 @@ struct KindBuffer {
 struct BlockIndexEntry: Sendable, Equatable {
   var offset: UInt64
   var count: UInt32
-  var kind: RecordKind
+  /// A `RecordKind` raw value or `TraceFormat.noteKindCode`.
+  var kindCode: UInt8
   var firstTime: Double
   var lastTime: Double
 }

@@ -72,7 +72,7 @@ struct DriftSimExecutableTests {
     #expect(FileManager.default.fileExists(atPath: path))
     let unwritable = try Executable.run(["bench", "kernel", "--events", "10", "--repetitions", "1", "--json", "/nonexistent/dir/x.json", "--quiet"])
     #expect(unwritable.status == 1)
-    #expect(unwritable.stderr.contains("cannot write JSON"))
+    #expect(unwritable.stderr.contains("--json '/nonexistent/dir/x.json': the directory '/nonexistent/dir' does not exist"))
   }
 
   @Test("usage errors exit 2 and name the option", arguments: [

@@ -88,10 +88,28 @@ struct ReplayExecutableTests {
   }
 
   @Test(
+    "analyses with nothing to analyse exit 1 with one line naming the rule, never an empty result",
+    arguments: [
+      (["summary", ctmc], "holds no packet, epoch or slot records"),
+      (["summary", network, "--warm-up", "5000"], "after the last packet, epoch or slot record"),
+      (["delay", network, "--pair", "99"], "pair 99 is not in the trace: its header declares pairs = 2"),
+      (["power", ctmc], "holds no slot records"),
+      (["queue", network, "--from", "1e6"], "after the last epoch record"),
+      (["export", ctmc, "--kinds", "slots", "-o", "traces/FORMAT.md/sub"], "--output-directory 'traces/FORMAT.md/sub': a parent of this path is not a directory"),
+    ])
+  func nothingToAnalyse(arguments: [String], rule: String) throws {
+    let result = try ReplayExecutable.run(arguments + ["--json", "-"])
+    #expect(result.status == 1, "\(result.stderr)")
+    #expect(result.stdout.isEmpty)
+    let lines = result.stderr.split(separator: "\n")
+    #expect(lines.count == 1 && lines[0].hasPrefix("driftsim-replay: error: ") && lines[0].contains(rule), "\(result.stderr)")
+  }
+
+  @Test(
     "--json - puts exactly one JSON document on stdout",
     arguments: [
       ["info", network], ["summary", network], ["delay", network], ["power", network], ["queue", network],
-      ["summary", ctmc], ["info", ctmc],
+      ["info", ctmc],
     ])
   func jsonOnStdout(arguments: [String]) throws {
     let result = try ReplayExecutable.run(arguments + ["--json", "-"])

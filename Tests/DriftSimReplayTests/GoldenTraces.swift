@@ -14,6 +14,10 @@ enum Golden {
   static let ctmcName = "golden-ctmc-v1.0.dstrace"
   static let truncatedName = "golden-truncated-v1.0.dstrace"
   static let corruptName = "golden-corrupt-v1.0.dstrace"
+  /// The same network and CTMC traces as written by format 1.1 (the current writer). The 1.0 files
+  /// stay to prove that traces of the older minor version still read.
+  static let network11Name = "golden-network-v1.1.dstrace"
+  static let ctmc11Name = "golden-ctmc-v1.1.dstrace"
 
   /// 2 pairs, 200 epochs of 10 slots: packets, epochs and slots.
   static var network: SyntheticTrace {
@@ -34,7 +38,13 @@ enum Golden {
     return g
   }
 
-  /// Writes the four golden traces into `dir`.
+  /// Writes the current-format golden traces into `dir`.
+  static func writeCurrent(to dir: URL) throws {
+    try Self.network.write(to: dir.appendingPathComponent(network11Name).path, level: [.packets, .epochs, .slots], blockPayloadBytes: 4096)
+    try Self.ctmc.write(to: dir.appendingPathComponent(ctmc11Name).path, level: .ctmc, blockPayloadBytes: 4096)
+  }
+
+  /// Writes the four format-1.0 golden traces into `dir` (only with a 1.0 writer; kept for history).
   static func write(to dir: URL) throws {
     let network = dir.appendingPathComponent(networkName).path
     try Self.network.write(to: network, level: [.packets, .epochs, .slots], blockPayloadBytes: 4096)
@@ -56,16 +66,32 @@ struct GoldenTraceTests {
   @Test("regenerating the golden traces gives byte-identical files")
   func byteIdentical() throws {
     if ProcessInfo.processInfo.environment["DRIFTSIM_WRITE_GOLDEN"] == "1" {
-      try Golden.write(to: Golden.directory)
+      try Golden.writeCurrent(to: Golden.directory)
     }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("golden-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    try Golden.write(to: dir)
-    for name in [Golden.networkName, Golden.ctmcName, Golden.truncatedName, Golden.corruptName] {
+    try Golden.writeCurrent(to: dir)
+    for name in [Golden.network11Name, Golden.ctmc11Name] {
       let fresh = try Data(contentsOf: dir.appendingPathComponent(name))
       let committed = try Data(contentsOf: Golden.directory.appendingPathComponent(name))
       #expect(fresh == committed, "\(name) differs from the committed golden trace")
+    }
+  }
+
+  @Test("format 1.0 and 1.1 golden traces hold the same records (older minor versions still read)")
+  func minorVersionsAgree() throws {
+    for (old, new) in [(Golden.networkName, Golden.network11Name), (Golden.ctmcName, Golden.ctmc11Name)] {
+      let a = try TraceReader(path: Golden.directory.appendingPathComponent(old).path)
+      let b = try TraceReader(path: Golden.directory.appendingPathComponent(new).path)
+      #expect(a.header.formatVersion == TraceFormatVersion(major: 1, minor: 0))
+      #expect(b.header.formatVersion == TraceFormatVersion(major: 1, minor: 1))
+      var payloadsA: [[UInt8]] = []
+      var payloadsB: [[UInt8]] = []
+      #expect(try a.forEachBlock { payloadsA.append(Array($0.payload)) }.status == .complete)
+      #expect(try b.forEachBlock { payloadsB.append(Array($0.payload)) }.status == .complete)
+      #expect(payloadsA == payloadsB && !payloadsA.isEmpty)
+      #expect(a.footer?.totals == b.footer?.totals)
     }
   }
 

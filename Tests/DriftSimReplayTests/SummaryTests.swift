@@ -98,8 +98,8 @@ struct SummaryTests {
       }
       integral += n * (end - t)
       let little = try #require(s.littlesLaw)
-      #expect(abs(little.meanPacketsInSystem - integral / duration) <= 1e-9 * max(1, integral / duration))
-      #expect(abs(little.arrivalRatePerSecond - Double(inWindow.count) / duration) <= 1e-12 * little.arrivalRatePerSecond)
+      #expect(abs(little.meanNumberInSystem - integral / duration) <= 1e-9 * max(1, integral / duration))
+      #expect(abs(little.arrivalRate - Double(inWindow.count) / duration) <= 1e-12 * little.arrivalRate)
       // A stable, nearly empty-at-the-edges run satisfies Little's law to a few per cent.
       #expect(abs(little.relativeDiscrepancy) < 0.1)
 
@@ -131,7 +131,7 @@ struct SummaryTests {
     #expect(abs(report.overall.meanDelaySeconds! - pooledMean) <= 1e-12 * pooledMean)
   }
 
-  @Test("a trace without packet records gives empty statistics, not a crash")
+  @Test("a trace without packet records is an error naming the rule, not empty statistics")
   func ctmcOnly() throws {
     let path = temporaryTrace("c.dstrace")
     var g = SyntheticTrace()
@@ -139,9 +139,12 @@ struct SummaryTests {
     g.population = 20
     g.ctmcSeconds = 2
     try g.write(to: path)
-    let (report, integrity) = try summarize(try TraceReader(path: path))
-    #expect(integrity.status == .complete)
-    #expect(report.pairs.isEmpty)
-    #expect(report.overall.packetsIn == 0 && report.overall.meanDelaySeconds == nil)
+    do {
+      _ = try summarize(try TraceReader(path: path))
+      Issue.record("an empty summary was returned")
+    } catch let error as ReplayError {
+      #expect(error.message.contains("holds no packet, epoch or slot records"), "\(error.message)")
+    }
+    #expect(throws: ReplayError.self) { _ = try summarize(try TraceReader(path: path), window: AnalysisWindow(warmUp: 100)) }
   }
 }

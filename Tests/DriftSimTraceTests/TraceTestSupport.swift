@@ -28,7 +28,7 @@ struct SampleRecords {
       arrivals.append(PacketArrival(pair: i % 3, packetID: UInt64(i) * 7 + 1, time: t, bits: Double(1000 + i)))
       departures.append(PacketDeparture(pair: i % 3, packetID: UInt64(i) * 7 + 1, time: t + 0.5, delay: 0.5 + Double(i % 4) * 0.25))
       epochs.append(EpochRecord(pair: i % 2, time: t, queueBits: Double(i) * 12345.678, weight: Double(i % 8) * 0.5))
-      slots.append(SlotRecord(pair: i % 4, time: t, power: Double(i % 5) * 0.25, sinr: Double(i % 7) * 2, bitsServed: Double(i * 3)))
+      slots.append(SlotRecord(pair: i % 3, time: t, power: Double(i % 5) * 0.25, sinr: Double(i % 7) * 2, bitsServed: Double(i * 3)))
       jumps.append(CTMCJump(time: t, transition: i % 5))
       snapshots.append((t, [UInt32(i), UInt32(2 * i), UInt32(3 * i + 1)]))
     }

@@ -1,0 +1,197 @@
+// Content checks of trace records against the header and the footer: a block whose CRCs match can
+// still hold impossible values (a writer bug, or bytes changed and re-checksummed), and analyses
+// must not report such a trace as "complete".
+
+/// The rule a record field obeys, looked up by field name in `RecordKind.fields` — the one table
+/// of record layouts — so a new field needs one line here, not a new decoder.
+enum FieldRule {
+  /// Seconds since the start of the run: finite, ≥ 0, nondecreasing within a kind.
+  case time
+  /// A finite amount ≥ 0 (bits, seconds of delay, power, SINR, bits served).
+  case nonNegative
+  /// Any number but NaN (policy weights may be ±∞ at an empty queue).
+  case notNaN
+  /// A pair index < the header's `pairs`.
+  case pair
+  /// A population count ≤ the header's `population`.
+  case count
+  /// Any value (identifiers).
+  case any
+
+  static func of(_ field: String) -> FieldRule {
+    switch field {
+    case "time": .time
+    case "bits", "delay", "queueBits", "power", "sinr", "bitsServed": .nonNegative
+    case "weight": .notNaN
+    case "pair": .pair
+    case "counts": .count
+    default: .any
+    }
+  }
+}
+
+/// Checks records block by block; keeps the last time of each kind to check ordering across blocks.
+struct ContentValidator {
+  /// Pair indices must be below this (header metadata `pairs`), when known.
+  let pairs: Int?
+  /// Snapshot counts must not exceed this (header metadata `population`), when known.
+  let population: UInt32?
+  /// Per kind raw value: the compiled field rules (byte offset, binary type, rule, element count).
+  private var layouts: [[(offset: Int, type: String, rule: FieldRule, name: String, count: Int)]]
+  /// Per kind raw value: the time of the last record checked.
+  private var lastTime: [Double]
+
+  init(header: TraceHeader) {
+    if let p = header.metadata["pairs"].flatMap({ Int($0) }), p > 0 { pairs = p } else { pairs = nil }
+    if let m = header.metadata["population"].flatMap({ UInt32($0) }) { population = m } else { population = nil }
+    layouts = Array(repeating: [], count: 256)
+    for kind in RecordKind.allCases {
+      layouts[Int(kind.rawValue)] = kind.fields(stateCount: header.stateCount).map {
+        ($0.offset, $0.type, FieldRule.of($0.name), $0.name, $0.count)
+      }
+    }
+    lastTime = Array(repeating: -.infinity, count: 256)
+  }
+
+  /// The first impossible value in `block`, as an error naming the block, the record and its byte
+  /// offset; nil when every record is plausible. On success the kind's last time advances.
+  mutating func check(_ block: TraceBlock) -> TraceError? {
+    let kind = Int(block.kind.rawValue)
+    let name = block.kind.name
+    func bad(_ record: Int, _ fieldOffset: Int, _ what: String) -> TraceError {
+      TraceError(
+        .invalidContent,
+        "invalid content in block \(block.index) (\(name)), record \(record): \(what)",
+        offset: block.offset + UInt64(TraceFormat.blockHeaderSize + record * block.recordSize + fieldOffset))
+    }
+    guard block.firstTime.isFinite, block.lastTime.isFinite, block.firstTime <= block.lastTime else {
+      return TraceError(
+        .invalidContent,
+        "invalid content in block \(block.index) (\(name)): block header times \(block.firstTime) .. \(block.lastTime) are not a finite, ordered range",
+        offset: block.offset)
+    }
+    if block.firstTime < lastTime[kind] {
+      return TraceError(
+        .invalidContent,
+        "invalid content in block \(block.index) (\(name)): it starts at t = \(block.firstTime) s, before the previous \(name) block ended (t = \(lastTime[kind]) s); records of a kind must be in nondecreasing time order",
+        offset: block.offset)
+    }
+    guard let base = block.payload.baseAddress else { return nil }
+    var previous = block.firstTime
+    for i in 0..<block.count {
+      let p = base + i * block.recordSize
+      for field in layouts[kind] {
+        for j in 0..<field.count {
+          let o = field.offset + j * (field.type.hasSuffix("8") ? 8 : 4)
+          let value: Double
+          var integer: UInt64 = 0
+          switch field.type {
+          case "<f8": value = p.f64(o)
+          case "<f4": value = p.f32(o)
+          case "<u8":
+            integer = p.le(o, as: UInt64.self)
+            value = Double(integer)
+          default:
+            integer = UInt64(p.le(o, as: UInt32.self))
+            value = Double(integer)
+          }
+          switch field.rule {
+          case .time:
+            guard value.isFinite, value >= 0 else { return bad(i, o, "time \(value) is not a finite time ≥ 0 s") }
+            guard value >= previous else {
+              return bad(i, o, "time \(value) s is before the previous record's \(previous) s (times must not decrease)")
+            }
+            previous = value
+          case .nonNegative:
+            guard value.isFinite, value >= 0 else { return bad(i, o, "\(field.name) \(value) is not a finite value ≥ 0") }
+          case .notNaN:
+            guard !value.isNaN else { return bad(i, o, "\(field.name) is NaN") }
+          case .pair:
+            if let pairs, integer >= UInt64(pairs) {
+              return bad(i, o, "pair index \(integer) is not below the header's pairs = \(pairs)")
+            }
+          case .count:
+            if let population, integer > UInt64(population) {
+              return bad(i, o, "count[\(j)] = \(integer) exceeds the header's population = \(population)")
+            }
+            if integer == UInt64(UInt32.max) { return bad(i, o, "count[\(j)] = 2³²−1 is not a population count") }
+          case .any:
+            break
+          }
+        }
+      }
+    }
+    if block.count > 0 {
+      let first = block.time(0)
+      let last = block.time(block.count - 1)
+      if first != block.firstTime || last != block.lastTime {
+        return TraceError(
+          .invalidContent,
+          "invalid content in block \(block.index) (\(name)): the block header says t = \(block.firstTime) .. \(block.lastTime) s, its records span \(first) .. \(last) s",
+          offset: block.offset)
+      }
+    }
+    lastTime[kind] = block.lastTime
+    return nil
+  }
+}
+
+extension TraceFooter {
+  /// Checks the footer against itself and the header: every block entry names a known kind (or a
+  /// note), offsets chain block after block from the data start to the footer, times are finite
+  /// and ordered within each kind, and the per-kind totals agree with the entries.
+  /// - Returns: the first inconsistency as a `.corruptFooter` error, or nil.
+  func inconsistency(dataOffset: UInt64, recordSizes: [Int], minor: UInt16) -> TraceError? {
+    func bad(_ what: String) -> TraceError { TraceError(.corruptFooter, "corrupt footer (\(what))", offset: offset) }
+    let newerMinor = minor > TraceFormat.minorVersion
+    var expected: UInt64? = dataOffset
+    var counted = [UInt64](repeating: 0, count: 256)
+    var first = [Double?](repeating: nil, count: 256)
+    var last = [Double](repeating: -.infinity, count: 256)
+    for (i, e) in blocks.enumerated() {
+      let known = e.kind != nil || e.kindCode == TraceFormat.noteKindCode
+      if !known && !newerMinor { return bad("block entry \(i) has unknown kind code \(e.kindCode)") }
+      guard e.count >= 1 else { return bad("block entry \(i) holds \(e.count) records") }
+      guard e.firstTime.isFinite, e.lastTime.isFinite, e.firstTime <= e.lastTime else {
+        return bad("block entry \(i) has times \(e.firstTime) .. \(e.lastTime), not a finite, ordered range")
+      }
+      if let expected, e.offset != expected {
+        return bad("block entry \(i) is at byte offset \(e.offset), but the previous block ends at \(expected)")
+      }
+      guard e.offset >= dataOffset, e.offset < offset else { return bad("block entry \(i) offset \(e.offset) is outside the data") }
+      if let kind = e.kind, recordSizes[Int(kind.rawValue)] > 0 {
+        guard e.count <= TraceFormat.maxBlockPayloadSize / recordSizes[Int(kind.rawValue)] else {
+          return bad("block entry \(i) (\(kind.name)) claims \(e.count) records, more than a block can hold")
+        }
+        let length = UInt64(e.count) * UInt64(recordSizes[Int(kind.rawValue)])
+        expected = e.offset + UInt64(TraceFormat.blockHeaderSize) + length
+        let k = Int(kind.rawValue)
+        guard e.firstTime >= last[k] else {
+          return bad("block entry \(i) (\(kind.name)) starts at t = \(e.firstTime) s, before the previous \(kind.name) block ended")
+        }
+        counted[k] += UInt64(e.count)
+        if first[k] == nil { first[k] = e.firstTime }
+        last[k] = e.lastTime
+      } else {
+        expected = nil  // a note or a newer kind: its length is only in its block header
+      }
+    }
+    if let expected, expected != offset {
+      return bad("the last block ends at byte offset \(expected), the footer starts at \(offset)")
+    }
+    for kind in RecordKind.allCases {
+      let t = totals[kind] ?? KindTotals(records: 0, firstTime: 0, lastTime: 0)
+      let k = Int(kind.rawValue)
+      if t.records != counted[k] {
+        return bad("the totals give \(t.records) \(kind.name) records, the block entries \(counted[k])")
+      }
+      if t.records > 0, t.firstTime != first[k] || t.lastTime != last[k] {
+        return bad("the \(kind.name) totals span t = \(t.firstTime) .. \(t.lastTime) s, the block entries \(first[k] ?? 0) .. \(last[k]) s")
+      }
+    }
+    if !newerMinor && unknownKindTotals > 0 {
+      return bad("\(unknownKindTotals) records are totalled under kinds this format does not define")
+    }
+    return nil
+  }
+}
