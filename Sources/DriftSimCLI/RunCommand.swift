@@ -33,12 +33,11 @@ struct RunCommand: ParsableCommand {
 
   func validate() throws {
     guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+    if let trace { try TraceRecorderFactory.check(path: trace) }
   }
 
   func run() throws {
     let scenario = try source.load()
-    if let json = output.json { try checkOutputFile(json, option: "--json") }
-    if let trace { try checkOutputFile(trace, option: "--trace") }
     let summary = try Self.simulate(scenario, jobs: jobs, tracePath: trace, output: output)
     printTable(summary)
     for warning in summary.warnings { StandardError.write("driftsim: warning: \(warning.message)\n") }
@@ -78,7 +77,7 @@ struct RunCommand: ParsableCommand {
     } catch let error as SimulationError {
       // Keep what was recorded: the trace is finished (flagged interrupted after a signal) so it
       // can be analysed up to the failure.
-      try? recorder?.finish()
+      try? recorder?.finish(stoppedEarly: TraceInterruption.isRequested ? nil : error.description)
       if TraceInterruption.isRequested { throw Interrupted(description: "interrupted; the trace holds everything up to \(error.description)") }
       throw error
     } catch {

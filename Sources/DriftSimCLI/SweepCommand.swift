@@ -1,4 +1,5 @@
 import ArgumentParser
+import DriftSimCLISupport
 import DriftSimInterference
 import DriftSimSweep
 import Foundation
@@ -104,38 +105,16 @@ struct SweepSourceOptions: ParsableArguments {
   }
 }
 
-/// Checks an output path before any work (the directory exists and is writable, the path is not a
-/// directory), so a typo fails in a second rather than after the run.
-/// - Parameter option: the option's name for the message, e.g. `--json`.
+/// Checks an output file before any work (see `OutputPath.check`); "-" is standard output.
 func checkOutputFile(_ path: String, option: String) throws {
   guard path != "-" else { return }
-  var isDirectory: ObjCBool = false
-  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-    if isDirectory.boolValue { throw DriftSimError("\(option) \(path): is a directory; give a file path") }
-    guard access(path, W_OK) == 0 else { throw DriftSimError("\(option) \(path): the file is not writable") }
-    return
-  }
-  let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
-  guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-    throw DriftSimError("\(option) \(path): the directory '\(parent)' does not exist")
-  }
-  guard access(parent, W_OK) == 0 else { throw DriftSimError("\(option) \(path): the directory '\(parent)' is not writable") }
+  _ = try OutputPath.check(path, option: option)
 }
 
-/// Checks an output directory before any work: an existing writable directory, or a path whose
-/// parent is one (it is created).
+/// Checks an output directory before any work: an existing writable directory, or one that can
+/// be created (it is created now, so a bad path fails before the sweep starts).
 func checkOutputDirectory(_ path: String, option: String) throws {
-  var isDirectory: ObjCBool = false
-  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-    guard isDirectory.boolValue else { throw DriftSimError("\(option) \(path): exists and is not a directory") }
-    guard access(path, W_OK) == 0 else { throw DriftSimError("\(option) \(path): the directory is not writable") }
-    return
-  }
-  let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
-  guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-    throw DriftSimError("\(option) \(path): the parent directory '\(parent)' does not exist")
-  }
-  guard access(parent, W_OK) == 0 else { throw DriftSimError("\(option) \(path): the parent directory '\(parent)' is not writable") }
+  try OutputPath.checkDirectory(path, option: option)
 }
 
 /// Prints the merged table (stdout, or stderr with --json -).
