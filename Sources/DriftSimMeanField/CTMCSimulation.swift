@@ -69,6 +69,12 @@ public struct CTMCSimulation {
   public init(model: PopulationModel, population: Int, initialOccupancy: [Double]? = nil, seed: UInt64) throws(MeanFieldError) {
     guard population >= 1 else { throw MeanFieldError("population M must be ≥ 1, got \(population)") }
     let x0 = initialOccupancy ?? model.initialOccupancy
+    // A computed x* carries rounding noise of ~1e-16, far inside the 1e-9 tolerance; a given x(0)
+    // that does not sum to 1 would otherwise run round(M·Σx) ≠ M objects.
+    if model.conservesPopulation, x0.count == model.stateCount, abs(x0.reduce(0, +) - 1) > 1e-9 {
+      throw MeanFieldError(
+        "initial occupancy sums to \(x0.reduce(0, +)); model '\(model.name)' conserves the number of objects, so it must sum to 1 (M = \(population) objects)")
+    }
     self.model = model
     self.population = population
     self.counts = try Self.counts(for: x0, population: population, stateCount: model.stateCount)

@@ -1,3 +1,5 @@
+import ComplexModule
+import RealModule
 import Foundation
 import DriftSimNumerics
 
@@ -12,11 +14,16 @@ public struct MeanFieldSystem: Sendable {
   /// An orthonormal basis of the invariant (tangent) subspace {v : wᵀv = 0 for all laws}.
   public let tangentBasis: [[Double]]
 
-  /// Builds the system of `model`.
-  public init(model: PopulationModel) {
+  /// Builds the system of `model`: its conservation laws and invariant subspace, by SVD.
+  /// - Throws: `MeanFieldError` if GSL's SVD fails (it does not on a model's integer jumps).
+  public init(model: PopulationModel) throws(MeanFieldError) {
     self.model = model
-    conservationLaws = DenseLinearAlgebra.leftNullSpace(model.jumpMatrix)
-    tangentBasis = DenseLinearAlgebra.orthonormalComplement(conservationLaws, dimension: model.stateCount)
+    do {
+      conservationLaws = try DenseLinearAlgebra.leftNullSpace(model.jumpMatrix)
+      tangentBasis = try DenseLinearAlgebra.orthogonalComplement(of: conservationLaws, dimension: model.stateCount)
+    } catch {
+      throw MeanFieldError("model '\(model.name)': conservation laws of the jump matrix: \(error)")
+    }
   }
 
   /// f(x) = Σ_ℓ ℓ β_ℓ(x), in occupancy per second.
@@ -65,6 +72,7 @@ public struct MeanFieldSystem: Sendable {
   /// polishes it to ‖f(x*)‖∞ ≤ 1e-13.
   /// - Throws: `MeanFieldError` if the ODE does not settle within 1e5 s or Newton fails.
   public func equilibrium(from initial: [Double]? = nil) throws(MeanFieldError) -> [Double] {
+    if let initial { try model.validateOccupancy(initial, what: "equilibrium search start") }
     var x = initial ?? model.initialOccupancy
     let model = self.model
     let n = model.stateCount
@@ -107,7 +115,13 @@ public struct MeanFieldSystem: Sendable {
       _ = j
       let reduced = reducedJacobian(at: x)
       let rhs = (0..<m).map { r in -zip(basis[r], f).map(*).reduce(0, +) }
-      let dz = try DenseLinearAlgebra.solve(reduced, rhs)
+      let dz: [Double]
+      do {
+        dz = try DenseLinearAlgebra.solve(reduced, rhs)
+      } catch {
+        throw MeanFieldError(
+          "equilibrium of \(model.name): the Jacobian on the invariant subspace is singular at x = \(x) (a degenerate fixed point): \(error)")
+      }
       var step = 0.0
       for i in 0..<x.count {
         var d = 0.0
@@ -148,9 +162,14 @@ public struct MeanFieldSystem: Sendable {
   /// - Throws: `MeanFieldError` if the equilibrium or the eigenvalues cannot be computed.
   public func analyseEquilibrium(from initial: [Double]? = nil) throws(MeanFieldError) -> EquilibriumAnalysis {
     let x = try equilibrium(from: initial)
-    let full = try DenseLinearAlgebra.eigenvalues(jacobian(at: x))
-    let reduced = try DenseLinearAlgebra.eigenvalues(reducedJacobian(at: x))
-    let scale = max(full.map { ($0.real * $0.real + $0.imaginary * $0.imaginary).squareRoot() }.max() ?? 0, 1e-300)
+    let full: [Complex<Double>], reduced: [Complex<Double>]
+    do {
+      full = try DenseLinearAlgebra.eigenvalues(jacobian(at: x))
+      reduced = try DenseLinearAlgebra.eigenvalues(reducedJacobian(at: x))
+    } catch {
+      throw MeanFieldError("equilibrium of \(model.name): Jacobian spectrum at x* = \(x): \(error)")
+    }
+    let scale = max(full.map(\.length).max() ?? 0, 1e-300)
     let maxReal = reduced.map(\.real).max() ?? -Double.infinity
     let verdict: StabilityVerdict
     if maxReal < -1e-8 * scale {
@@ -184,13 +203,19 @@ public struct EquilibriumAnalysis: Sendable, Codable {
   /// ‖f(x*)‖∞ (1/s).
   public var residual: Double
   /// Eigenvalues of the full n × n Jacobian at x* (1/s); each conservation law adds a 0.
-  public var jacobianEigenvalues: [ComplexValue]
+  public var jacobianEigenvalues: [Complex<Double>]
   /// Eigenvalues of the Jacobian restricted to the invariant subspace (1/s): these decide stability.
-  public var invariantSubspaceEigenvalues: [ComplexValue]
+  public var invariantSubspaceEigenvalues: [Complex<Double>]
   /// Number of independent conservation laws (e.g. 1: Σx = 1).
   public var conservationLawCount: Int
   /// The largest real part among `invariantSubspaceEigenvalues` (1/s): −(exponential decay rate).
   public var spectralAbscissa: Double
   /// The verdict.
   public var verdict: StabilityVerdict
+
+  /// 1/|spectral abscissa| (seconds) when x* is locally exponentially stable: the time scale on
+  /// which deviations from x* decay, hence the correlation time of the stationary CTMC path.
+  public var relaxationTimeSeconds: Double? {
+    verdict == .locallyExponentiallyStable && spectralAbscissa < 0 ? 1 / -spectralAbscissa : nil
+  }
 }
