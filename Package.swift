@@ -90,6 +90,7 @@ let package = Package(
         "DriftSimCLISupport", "DriftSimPlot", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace",
         "DriftSimInterference", "DriftSimMeanField", "DriftSimFluidValidation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ComplexModule", package: "swift-numerics"),
       ],
       swiftSettings: swiftSettings
     ),

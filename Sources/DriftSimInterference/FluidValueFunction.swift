@@ -63,6 +63,10 @@ public struct FluidValueFunction: Sendable {
     self.directGain = directGain
     self.kappa = kappa
     a = kappa * directGain / gamma
+    guard a.isFinite, a > 0, a >= 1e-300 else {
+      throw ParameterError(
+        description: "fluid value function: a = κ·directGain/gamma = \(a) (κ = \(kappa), directGain = \(directGain), gamma = \(gamma)) is outside the range a double can hold; bring gamma and directGain within about 1e±250 of each other")
+    }
     // E1 decreases from +∞ (z → 0) to 0, so E1(z) = λ/κ has exactly one root. E1(z) ≤ e^(−z) ln(1 + 1/z)
     // bounds it: bracket [1e-300, 750] covers λ/κ ∈ (0, 690].
     let target = arrivalRate / kappa
@@ -76,6 +80,12 @@ public struct FluidValueFunction: Sendable {
     let e1 = try expintE1(z0)
     cInf = v * kappa * exp(-z0) - (gamma / directGain) * e1
     b = -(arrivalRate * kappa / beta) * Self.valueBracket(y: v, a: a, arrivalRate: arrivalRate, kappa: kappa)
+    // Extreme but finite inputs (γ = 1e-300, β = 1e300, …) can still overflow or underflow the
+    // closed form; name the derived constant and the inputs instead of returning NaN values.
+    for (name, value) in [("v = J'(0)", v), ("c∞", cInf), ("b", b), ("z0", z0)] where !value.isFinite || (name == "v = J'(0)" && !(value > 0)) {
+      throw ParameterError(
+        description: "fluid value function: \(name) = \(value) is not a finite number for arrivalRate = \(arrivalRate), beta = \(beta), gamma = \(gamma), directGain = \(directGain), κ = \(kappa); these parameters are outside the range J can be computed in double precision")
+    }
   }
 
   /// q(y): the queue (packets) at which J'(q) = y, for y ≥ v.

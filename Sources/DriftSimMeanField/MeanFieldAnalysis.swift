@@ -45,6 +45,14 @@ public struct MeanFieldSystem: Sendable {
     return (0..<n).map { i in (0..<n).map { columns[$0][i] } }
   }
 
+  /// The longest horizon (seconds) `trajectory` accepts with an explicit method: their stable step
+  /// is bounded by ~1/|λ_max| even at equilibrium, so the cost grows linearly with the horizon.
+  public static let maximumExplicitHorizon = 1e6
+  /// The longest horizon (seconds) with an implicit (stiff) method, whose steps can grow.
+  public static let maximumImplicitHorizon = 1e12
+  /// The most output times of one trajectory.
+  public static let maximumPoints = 1_000_000
+
   /// The mean-field trajectory from x(0) at the given times (GSL rk8pd, tolerance 1e-10).
   /// - Parameters:
   ///   - initial: x(0).
@@ -56,12 +64,29 @@ public struct MeanFieldSystem: Sendable {
   {
     let model = self.model
     let n = model.stateCount
+    guard times.count <= Self.maximumPoints else {
+      throw MeanFieldError("mean-field ODE: \(times.count) output times; at most \(Self.maximumPoints)")
+    }
+    let limit = method.isImplicit ? Self.maximumImplicitHorizon : Self.maximumExplicitHorizon
+    if let first = times.first, let last = times.last, !(last - first <= limit) {
+      throw MeanFieldError(
+        "mean-field ODE: horizon \(last - first) s exceeds \(limit) s for the \(method.isImplicit ? "implicit" : "explicit") method \(method.rawValue)\(method.isImplicit ? "" : " (its stable step is bounded even at equilibrium; use an implicit method such as msbdf for up to \(Self.maximumImplicitHorizon) s)")")
+    }
+    guard initial.count == n else {
+      throw MeanFieldError("mean-field ODE: x(0) has \(initial.count) entries, model '\(model.name)' has \(n) states")
+    }
     do {
       let integrator = try ODEIntegrator(dimension: n, method: method) { _, y, dydt in
         let f = model.drift(at: Array(y))
         for i in 0..<n { dydt[i] = f[i] }
       }
       return try integrator.trajectory(from: initial, at: times)
+    } catch let error as NumericsError {
+      if case let .nonFiniteValue(_, t) = error {
+        throw MeanFieldError(
+          "mean-field ODE of \(model.name): the drift f(x) = Σ ℓ β_ℓ(x) became NaN or infinite at t = \(t) s; the rate expressions must stay finite along the path (check the model's rates and parameters)")
+      }
+      throw MeanFieldError("mean-field ODE of \(model.name) (method \(method.rawValue)): \(error)")
     } catch {
       throw MeanFieldError("mean-field ODE of \(model.name): \(error)")
     }

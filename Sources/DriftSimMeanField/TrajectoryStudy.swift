@@ -114,6 +114,8 @@ public struct TrajectoryResult: Sendable, Codable {
 public enum TrajectoryStudy {
   /// The most sample times per path (each M keeps `samples` occupancy vectors in memory).
   public static let maximumSamples = 100_000
+  /// The longest horizon (seconds): the dense rk8pd reference solution's cost grows linearly with it.
+  public static let maximumHorizon = 1e6
 
   /// Simulates each M from x(0) over [0, T] and compares with the ODE.
   /// - Parameters:
@@ -123,7 +125,9 @@ public enum TrajectoryStudy {
   public static func run(
     model: PopulationModel, populations: [Int], initial: [Double]?, horizon: Double, samples: Int = 400, seed: UInt64
   ) throws(MeanFieldError) -> TrajectoryResult {
-    guard horizon > 0, horizon.isFinite else { throw MeanFieldError("horizon must be > 0 seconds, got \(horizon)") }
+    guard horizon > 0, horizon <= maximumHorizon else {
+      throw MeanFieldError("horizon must be in (0, \(maximumHorizon)] seconds, got \(horizon) (the ODE's explicit steps grow linearly with it)")
+    }
     guard (2...maximumSamples).contains(samples) else {
       throw MeanFieldError("samples must be in 2…\(maximumSamples), got \(samples)")
     }
