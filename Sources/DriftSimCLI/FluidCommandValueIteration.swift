@@ -45,8 +45,8 @@ struct FluidValueIterationCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Queues Q (packets, 0…N) to print, comma-separated (default 0,1,2,5,10,20,50,100,150,200 up to N).", valueName: "q1,q2,…"))
   var queues: String?
 
-  @Option(help: ArgumentHelp("Q range lo,hi (packets, 1 ≤ lo ≤ hi ≤ N) over which the largest relative gap is reported.", valueName: "lo,hi"))
-  var range = "20,200"
+  @Option(help: ArgumentHelp("Q range lo,hi (packets, 1 ≤ lo ≤ hi ≤ N) over which the largest relative gap is reported (default 20,200 cut at N).", valueName: "lo,hi"))
+  var range: String?
 
   @Option(help: ArgumentHelp("Write an SVG of h and J against Q (like the paper's Fig. 5).", valueName: "PATH"))
   var svg: String?
@@ -68,9 +68,9 @@ struct FluidValueIterationCommand: ParsableCommand {
   func run() throws {
     let scenario = try source.load()
     let p = try pairParameters(scenario, pair: pair)
-    let bounds = try parseIntegerList(range, option: "--range", range: 1...truncation)
+    let bounds = try range.map { try parseIntegerList($0, option: "--range", range: 1...truncation) } ?? [min(20, truncation), min(200, truncation)]
     guard bounds.count == 2, bounds[0] <= bounds[1] else {
-      throw DriftSimError("--range '\(range)': expected lo,hi with 1 ≤ lo ≤ hi ≤ N = \(truncation) (--truncation)")
+      throw DriftSimError("--range '\(range ?? "")': expected lo,hi with 1 ≤ lo ≤ hi ≤ N = \(truncation) (--truncation)")
     }
     let table = try queues.map { try parseIntegerList($0, option: "--queues", range: 0...truncation) }
       ?? Self.defaultQueues.filter { $0 <= truncation }

@@ -44,6 +44,9 @@ public struct FluidValueFunction: Sendable {
     public var description: String
   }
 
+  /// The largest λκ/β accepted: the closed form for J cancels terms of that size (see `init`).
+  public static let maximumCancellation = 1e8
+
   /// Computes v, c∞ and b for one pair.
   /// - Parameters:
   ///   - arrivalRate: λ > 0, packets per epoch.
@@ -51,7 +54,9 @@ public struct FluidValueFunction: Sendable {
   ///   - gamma: γ > 0.
   ///   - directGain: L > 0.
   ///   - kappa: κ > 0, packets per epoch per nat.
-  /// - Throws: `ParameterError` for non-positive parameters, `NumericsError` if E1 or Brent fail.
+  /// - Throws: `ParameterError` for non-positive parameters, for λκ/β above
+  ///   `maximumCancellation`, or when a derived constant (a, v, c∞, b) is not a finite double;
+  ///   `NumericsError` if E1 or Brent fail.
   public init(arrivalRate: Double, beta: Double, gamma: Double, directGain: Double, kappa: Double) throws {
     for (name, value) in [("arrivalRate", arrivalRate), ("beta", beta), ("gamma", gamma), ("directGain", directGain), ("kappa", kappa)]
     where !(value > 0 && value.isFinite) {
@@ -62,6 +67,12 @@ public struct FluidValueFunction: Sendable {
     self.gamma = gamma
     self.directGain = directGain
     self.kappa = kappa
+    // J = (λκ/β)·bracket + b subtracts terms of size λκ/β: past 1e8 fewer than 8 of the 16 digits
+    // of J survive (β = 1e-300 gives J(1) = 0 exactly), so refuse instead of printing noise.
+    guard arrivalRate * kappa / beta <= Self.maximumCancellation else {
+      throw ParameterError(
+        description: "fluid value function: beta = \(beta) is too small against arrivalRate·κ = \(arrivalRate * kappa): the closed form subtracts terms of size λκ/β, so it needs beta ≥ \(arrivalRate * kappa / Self.maximumCancellation)")
+    }
     a = kappa * directGain / gamma
     guard a.isFinite, a > 0, a >= 1e-300 else {
       throw ParameterError(
