@@ -44,7 +44,7 @@ struct MeanFieldODECommand: ParsableCommand {
     let model = try modelOptions.load()
     let x0 = try parseInitialOccupancy(initial, model: model) ?? model.initialOccupancy
     let times = (0..<points).map { Double($0) * horizon / Double(points - 1) }
-    let path = try MeanFieldSystem(model: model).trajectory(from: x0, at: times, method: method)
+    let path = try MeanFieldSystem.trajectory(of: model, from: x0, at: times, method: method)
     output.report("t (s)      " + model.stateNames.joined(separator: "          "))
     for (t, x) in zip(times, path) {
       output.report(String(format: "%-10.4g ", t) + x.map { String(format: "%.8f", $0) }.joined(separator: " "))

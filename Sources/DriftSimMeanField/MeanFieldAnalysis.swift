@@ -62,7 +62,14 @@ public struct MeanFieldSystem: Sendable {
   public func trajectory(from initial: [Double], at times: [Double], method: ODEMethod = .rk8pd) throws(MeanFieldError)
     -> [[Double]]
   {
-    let model = self.model
+    try Self.trajectory(of: model, from: initial, at: times, method: method)
+  }
+
+  /// The same trajectory without building the system (no conservation-law SVD, which costs O(n³)
+  /// and is not needed to integrate).
+  public static func trajectory(of model: PopulationModel, from initial: [Double], at times: [Double], method: ODEMethod = .rk8pd)
+    throws(MeanFieldError) -> [[Double]]
+  {
     let n = model.stateCount
     guard times.count <= Self.maximumPoints else {
       throw MeanFieldError("mean-field ODE: \(times.count) output times; at most \(Self.maximumPoints)")
@@ -81,14 +88,12 @@ public struct MeanFieldSystem: Sendable {
         for i in 0..<n { dydt[i] = f[i] }
       }
       return try integrator.trajectory(from: initial, at: times)
-    } catch let error as NumericsError {
+    } catch {
       if case let .nonFiniteValue(_, t) = error {
         throw MeanFieldError(
           "mean-field ODE of \(model.name): the drift f(x) = Σ ℓ β_ℓ(x) became NaN or infinite at t = \(t) s; the rate expressions must stay finite along the path (check the model's rates and parameters)")
       }
       throw MeanFieldError("mean-field ODE of \(model.name) (method \(method.rawValue)): \(error)")
-    } catch {
-      throw MeanFieldError("mean-field ODE of \(model.name): \(error)")
     }
   }
 
