@@ -109,6 +109,8 @@ public struct SinglePairMDP: Sendable {
     guard maxSlope > 0 else { return queue - 1 }
     // Serving s needs g ≥ e^(s/κ)/(a d) at slope d, so s ≤ κ ln(a d gMax) (+2 for the segment).
     let sMax = kappa * Foundation.log(max(a * maxSlope * Self.gMax, 1)) + 2
+    // With extreme a (γ → 0) sMax overflows: then every segment is reachable.
+    guard sMax.isFinite, sMax < Double(queue) else { return 0 }
     return max(0, queue - Int(sMax.rounded(.up)) - 1)
   }
 

@@ -111,8 +111,9 @@ func resolveParameters(specs: [ModelParameterSpec], overrides: [String: Double],
       throw MeanFieldError("unknown parameter '\(key)' for model \(modelName) (known: \(known.isEmpty ? "none" : known))")
     }
     guard value.isFinite else { throw MeanFieldError("parameter '\(key)' must be finite, got \(value)") }
-    if spec.isInteger, value != value.rounded() {
-      throw MeanFieldError("parameter '\(key)' must be an integer, got \(value)")
+    // Integer parameters become Int: bound them first (Int(1e20) would trap).
+    if spec.isInteger, value != value.rounded() || abs(value) > 1e9 {
+      throw MeanFieldError("parameter '\(key)' must be an integer in −1e9…1e9, got \(value)")
     }
     values[key] = value
   }

@@ -243,7 +243,13 @@ public enum ScalingStudy {
     guard let errorCI = ConfidenceInterval(samples: observer.errorBatches) else {
       throw MeanFieldError("M = \(m): too few batches for a confidence interval")
     }
-    let occupancyCIs = (0..<model.stateCount).map { i in ConfidenceInterval(samples: observer.occupancyBatches.map { $0[i] })! }
+    var occupancyCIs: [ConfidenceInterval] = []
+    for i in 0..<model.stateCount {
+      guard let ci = ConfidenceInterval(samples: observer.occupancyBatches.map { $0[i] }) else {
+        throw MeanFieldError("M = \(m): no confidence interval for E[x\(i)] (too few or non-finite batch means)")
+      }
+      occupancyCIs.append(ci)
+    }
     var exactScaled: Double? = nil
     var exactMean: [Double]? = nil
     if BirthDeathStationary.applies(to: model), let chain = try? BirthDeathStationary(model: model, population: m) {

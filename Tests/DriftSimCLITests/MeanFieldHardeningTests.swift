@@ -44,6 +44,9 @@ struct MeanFieldHardeningTests {
       (["meanfield", "simulate", "--trace-level", "packets"], Int32(2), "packets"),
       (["meanfield", "equilibrium", "--model", "nope"], Int32(2), "nope"),
       (["meanfield", "scaling", "--populations", "1e20"], Int32(1), "--populations: '1e+20' is not an integer in 1…1000000000"),
+      (["meanfield", "equilibrium", "--model", "supermarket", "--set", "d=1e20"], Int32(1), "parameter 'd' must be an integer in −1e9…1e9"),
+      (["meanfield", "simulate", "--population", "9223372036854775807"], Int32(1), "jumps per run"),
+      (["fluid", "value-iteration", "--set", "gamma=1e-300", "--truncation", "20", "--check-truncation", "0", "--range", "2,10"], Int32(0), ""),
     ])
   func badInput(arguments: [String], status: Int32, message: String) throws {
     let result = try Executable.run(arguments + ["--quiet"])
