@@ -27,6 +27,8 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    // Complex<Double> for eigenvalues (ComplexModule only).
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.1.0"),
   ],
   targets: [
     // GSL, the GNU Scientific Library, as a system library (Debian: libgsl-dev).
@@ -39,7 +41,10 @@ let package = Package(
     .target(name: "DriftSimSupport", dependencies: [], swiftSettings: swiftSettings),
     // The only module that calls GSL: special functions, root finding, ODEs, quadrature,
     // linear algebra, quantiles, RNG streams.
-    .target(name: "DriftSimNumerics", dependencies: ["DriftSimSupport", "CDriftSimGSL"], swiftSettings: swiftSettings),
+    .target(
+      name: "DriftSimNumerics",
+      dependencies: ["DriftSimSupport", "CDriftSimGSL", .product(name: "ComplexModule", package: "swift-numerics")],
+      swiftSettings: swiftSettings),
     // The deterministic discrete-event engine.
     .target(name: "DriftSimKernel", dependencies: ["DriftSimNumerics"], swiftSettings: swiftSettings),
     // SVG charts (lines, staircases, error bars, log axes) for every plot DriftSim draws.
@@ -68,7 +73,10 @@ let package = Package(
     // Density-dependent population CTMCs and their mean-field limits.
     .target(
       name: "DriftSimMeanField",
-      dependencies: ["DriftSimSupport", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace", "DriftSimPlot"],
+      dependencies: [
+        "DriftSimSupport", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace",
+        .product(name: "ComplexModule", package: "swift-numerics"),
+      ],
       swiftSettings: swiftSettings),
     // Fluid approximations against detailed models: value iteration, fluid drains, policy gaps.
     .target(
@@ -88,6 +96,7 @@ let package = Package(
         "DriftSimCLISupport", "DriftSimPlot", "DriftSimNumerics", "DriftSimKernel", "DriftSimStats", "DriftSimTrace",
         "DriftSimInterference", "DriftSimSweep", "DriftSimMeanField", "DriftSimFluidValidation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ComplexModule", package: "swift-numerics"),
       ],
       swiftSettings: swiftSettings
     ),
@@ -96,7 +105,7 @@ let package = Package(
     .target(
       name: "DriftSimReplayCLI",
       dependencies: [
-        "DriftSimCLISupport", "DriftSimPlot", "DriftSimTrace", "DriftSimReplay", "DriftSimStats", "DriftSimMeanField",
+        "DriftSimCLISupport", "DriftSimPlot", "DriftSimTrace", "DriftSimReplay", "DriftSimStats",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings
@@ -104,7 +113,9 @@ let package = Package(
     .executableTarget(name: "driftsim-replay", dependencies: ["DriftSimReplayCLI"], swiftSettings: swiftSettings),
 
     .testTarget(name: "DriftSimSupportTests", dependencies: ["DriftSimSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "DriftSimNumericsTests", dependencies: ["DriftSimNumerics"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DriftSimNumericsTests",
+      dependencies: ["DriftSimNumerics", .product(name: "ComplexModule", package: "swift-numerics")], swiftSettings: swiftSettings),
     .testTarget(name: "DriftSimKernelTests", dependencies: ["DriftSimKernel", "DriftSimNumerics"], swiftSettings: swiftSettings),
     .testTarget(name: "DriftSimStatsTests", dependencies: ["DriftSimStats", "DriftSimNumerics"], swiftSettings: swiftSettings),
     .testTarget(name: "DriftSimPlotTests", dependencies: ["DriftSimPlot"], swiftSettings: swiftSettings),
@@ -128,7 +139,10 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "DriftSimMeanFieldTests",
-      dependencies: ["DriftSimMeanField", "DriftSimNumerics", "DriftSimStats", "DriftSimTrace"],
+      dependencies: [
+        "DriftSimMeanField", "DriftSimNumerics", "DriftSimStats", "DriftSimTrace", "DriftSimReplay",
+        .product(name: "ComplexModule", package: "swift-numerics"),
+      ],
       swiftSettings: swiftSettings),
     .testTarget(name: "DriftSimTests", dependencies: ["DriftSim"], swiftSettings: swiftSettings),
     .testTarget(

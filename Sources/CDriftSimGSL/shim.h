@@ -17,6 +17,8 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_integration.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_eigen.h>
 
 // Random number generator types.
 static inline const gsl_rng_type *driftsim_rng_taus2(void) { return gsl_rng_taus2; }

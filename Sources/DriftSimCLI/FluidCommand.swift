@@ -2,7 +2,6 @@ import ArgumentParser
 import DriftSimFluidValidation
 import Foundation
 import DriftSimInterference
-import DriftSimMeanField
 import DriftSimNumerics
 
 /// `driftsim fluid`: validation of the fluid approximations of the interference network.
@@ -11,8 +10,9 @@ struct FluidCommand: ParsableCommand {
     commandName: "fluid",
     abstract: "Check the fluid approximations: value iteration vs J, fluid drains vs simulation, the fluid policy's cost gap.",
     discussion: """
-      value-iteration: relative value iteration of the exact discrete-time queue (K = 1, or K = 2 with \
-      --two-pair) against the fluid value function J (paper Fig. 5, Theorem 1).
+      value-iteration: relative value iteration of the exact discrete-time queue (K = 1) against the fluid value function J (paper Fig. 5, Theorem 1).
+
+      two-pair: the same for two interfering pairs (K = 2), V(q1, q2) − V(0, 0) against J1(q1) + J2(q2).
 
       drain: packet-level drains from a backlog Q(0) against the fluid ODE (Theorem 2).
 
@@ -20,7 +20,7 @@ struct FluidCommand: ParsableCommand {
 
       The discrete model, the methods and measured tables are in docs/fluid-validation.md.
       """,
-    subcommands: [FluidValueIterationCommand.self, FluidDrainCommand.self, FluidPolicyGapCommand.self]
+    subcommands: [FluidValueIterationCommand.self, FluidTwoPairCommand.self, FluidDrainCommand.self, FluidPolicyGapCommand.self]
   )
 }
 
@@ -29,14 +29,18 @@ func pairParameters(_ scenario: Scenario, pair: Int) throws -> (lambda: Double, 
   guard pair >= 0 && pair < scenario.pairs else {
     throw DriftSimError("--pair \(pair) is out of range: the scenario has \(scenario.pairs) pairs (0…\(scenario.pairs - 1))")
   }
-  let lambda = scenario.arrivalRate.resolved(pairs: scenario.pairs)![pair]
+  guard let lambdas = scenario.arrivalRate.resolved(pairs: scenario.pairs), let gains = scenario.directGain.resolved(pairs: scenario.pairs)
+  else {
+    throw DriftSimError("the scenario's arrivalRate and directGain lists must have one entry per pair (\(scenario.pairs))")
+  }
+  let lambda = lambdas[pair]
   guard lambda > 0 else { throw DriftSimError("pair \(pair) has arrivalRate 0: the fluid value function is undefined") }
-  return (lambda, scenario.beta, scenario.gamma, scenario.directGain.resolved(pairs: scenario.pairs)![pair], scenario.kappa)
+  return (lambda, scenario.beta, scenario.gamma, gains[pair], scenario.kappa)
 }
 
-/// The single-pair model parameters echoed in the JSON of `fluid value-iteration` and
-/// `fluid policy-gap` (λ packets/epoch, β, γ, L, κ packets/epoch/nat, truncation N packets, span
-/// tolerance when the command has one; nil is omitted).
+/// The single-pair model parameters echoed in the JSON of `fluid policy-gap` (λ packets/epoch,
+/// β, γ, L, κ packets/epoch/nat, truncation N packets, span tolerance when the command has one;
+/// nil is omitted).
 struct FluidModelReport: Encodable {
   var arrivalRate: Double
   var beta: Double
@@ -45,4 +49,16 @@ struct FluidModelReport: Encodable {
   var kappa: Double
   var truncation: Int
   var tolerance: Double? = nil
+}
+
+/// Parses "0,1,5" into integers in `range`, naming `option` and the rule on failure: a number
+/// that is not an integer, lies outside the range (including 1e20, which `Int(_:)` would trap
+/// on) or an empty element is an error, never rounded or dropped.
+func parseIntegerList(_ text: String, option: String, range: ClosedRange<Int>) throws -> [Int] {
+  try parseNumberList(text, option: option).map { value in
+    guard value == value.rounded(), value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
+      throw DriftSimError("\(option): '\(value)' is not an integer in \(range.lowerBound)…\(range.upperBound)")
+    }
+    return Int(value)
+  }
 }

@@ -1,3 +1,4 @@
+import DriftSimSupport
 import Dispatch
 import Foundation
 import DriftSimInterference
@@ -57,36 +58,17 @@ extension SinglePairMDP {
   /// - Throws: a quadrature failure.
   public func bellman(_ h: [Double], policy: MDPPolicy, levels: [Double] = [], jobs: Int = 1) throws -> (values: [Double], quadratureStates: Int) {
     let w = continuation(h)
-    let n = truncation
-    let out = UnsafeMutableBufferPointer<Double>.allocate(capacity: n + 1)
-    defer { out.deallocate() }
-    let flags = UnsafeMutableBufferPointer<Int>.allocate(capacity: n + 1)
-    defer { flags.deallocate() }
-    let failure = LockedError()
-    let outBox = UncheckedSendable(out), flagBox = UncheckedSendable(flags)
-    let workers = max(1, min(jobs, 8))
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      var q = worker
-      while q <= n {
-        do {
-          switch policy {
-          case .optimal:
-            let (value, closed) = try optimalExpectation(queue: q, w: w)
-            outBox.value[q] = holdingCost(q) + value
-            flagBox.value[q] = closed ? 0 : 1
-          case .fluid:
-            outBox.value[q] = holdingCost(q) + waterFillingExpectation(queue: q, level: levels[q], w: w)
-            flagBox.value[q] = 0
-          }
-        } catch {
-          failure.set(error)
-          outBox.value[q] = .nan
-        }
-        q += workers
+    // Each state's value depends only on w, so the sweep is the same on any number of threads.
+    let states = try parallelMap(count: truncation + 1, jobs: min(jobs, 8)) { q -> (value: Double, quadrature: Int) in
+      switch policy {
+      case .optimal:
+        let (value, closed) = try optimalExpectation(queue: q, w: w)
+        return (holdingCost(q) + value, closed ? 0 : 1)
+      case .fluid:
+        return (holdingCost(q) + waterFillingExpectation(queue: q, level: levels[q], w: w), 0)
       }
     }
-    if let error = failure.error { throw error }
-    return (Array(out), flags.reduce(0, +))
+    return (states.map(\.value), states.reduce(0) { $0 + $1.quadrature })
   }
 
   /// J'(Q) for Q = 0…N from the fluid value function with this model's parameters.
@@ -172,7 +154,8 @@ extension SinglePairMDP {
   }
 }
 
-/// Collects the first error thrown on any thread.
+/// Collects the first error thrown on any thread. Only `FluidDrain.swift` still uses it (the
+/// value-iteration sweeps use `parallelMap`); its lock makes the unchecked Sendable sound.
 final class LockedError: @unchecked Sendable {
   private let lock = NSLock()
   private var stored: (any Error)?
@@ -188,7 +171,8 @@ final class LockedError: @unchecked Sendable {
   }
 }
 
-/// Moves a value across a concurrency boundary the caller has made safe (disjoint writes).
+/// Moves a value across a concurrency boundary the caller has made safe (disjoint writes). Only
+/// `FluidDrain.swift` still uses it.
 struct UncheckedSendable<Value>: @unchecked Sendable {
   let value: Value
   init(_ value: Value) { self.value = value }

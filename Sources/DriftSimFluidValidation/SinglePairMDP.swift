@@ -53,12 +53,19 @@ public struct SinglePairMDP: Sendable {
   ///   - kappa: κ > 0, packets per epoch per nat.
   ///   - truncation: N ≥ 1, packets.
   /// - Throws: `FluidValidationError` for invalid parameters.
+  /// The largest truncation N accepted (packets): a Bellman sweep costs O(N²) (the continuation
+  /// sums), so N = 5000 already takes minutes per hundred sweeps; the paper's figures use N ≤ 900.
+  public static let maximumTruncation = 5000
+
   public init(arrivalRate: Double, beta: Double, gamma: Double, directGain: Double, kappa: Double, truncation: Int) throws {
     for (name, value) in [("arrivalRate", arrivalRate), ("beta", beta), ("gamma", gamma), ("directGain", directGain), ("kappa", kappa)]
     where !(value > 0 && value.isFinite) {
       throw FluidValidationError("value iteration: \(name) must be positive and finite, got \(value)")
     }
-    guard truncation >= 1 else { throw FluidValidationError("value iteration: truncation N must be ≥ 1, got \(truncation)") }
+    guard (1...Self.maximumTruncation).contains(truncation) else {
+      throw FluidValidationError(
+        "value iteration: truncation N must be in 1…\(Self.maximumTruncation) packets, got \(truncation) (a sweep costs about N² operations)")
+    }
     self.arrivalRate = arrivalRate
     self.beta = beta
     self.gamma = gamma
@@ -102,6 +109,8 @@ public struct SinglePairMDP: Sendable {
     guard maxSlope > 0 else { return queue - 1 }
     // Serving s needs g ≥ e^(s/κ)/(a d) at slope d, so s ≤ κ ln(a d gMax) (+2 for the segment).
     let sMax = kappa * Foundation.log(max(a * maxSlope * Self.gMax, 1)) + 2
+    // With extreme a (γ → 0) sMax overflows: then every segment is reachable.
+    guard sMax.isFinite, sMax < Double(queue) else { return 0 }
     return max(0, queue - Int(sMax.rounded(.up)) - 1)
   }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import DriftSimSupport
 import Foundation
 import DriftSimNumerics
 
@@ -45,6 +46,12 @@ public struct TwoPairMDP: Sendable {
   public let nodeWeights: [Double]
   let pmfs: [[Double]]
 
+  /// The largest truncation per queue accepted (packets).
+  public static let maximumTruncation = 200
+  /// The finest action step δ accepted (packets): 1/1000 packet already gives 10⁶·q² actions per
+  /// state, far below any effect the study can resolve.
+  public static let minimumStep = 1e-3
+
   /// Creates the model.
   /// - Parameters: see the type; `fadingNodes` = Gauss–Laguerre points per direct gain and per
   ///   cross gain (a zero cross gain uses one point); `step` = δ in packets.
@@ -59,8 +66,17 @@ public struct TwoPairMDP: Sendable {
     guard arrivalRates.allSatisfy({ $0 > 0 }), directGains.allSatisfy({ $0 > 0 }), crossGains.allSatisfy({ $0 >= 0 }), beta > 0, gamma > 0,
       kappa > 0
     else { throw FluidValidationError("two-pair value iteration: rates, gains, β, γ, κ must be positive (cross gains ≥ 0)") }
-    guard truncation >= 2, fadingNodes.direct >= 1, fadingNodes.direct <= 40, fadingNodes.cross >= 1, fadingNodes.cross <= 40, step > 0, step <= 1 else {
-      throw FluidValidationError("two-pair value iteration: N ≥ 2, 1…40 fading nodes per gain and 0 < δ ≤ 1")
+    guard (2...Self.maximumTruncation).contains(truncation) else {
+      throw FluidValidationError(
+        "two-pair value iteration: truncation N must be in 2…\(Self.maximumTruncation) packets per queue, got \(truncation) ((N+1)² states; N = 40 already takes minutes)")
+    }
+    guard (1...40).contains(fadingNodes.direct), (1...40).contains(fadingNodes.cross) else {
+      throw FluidValidationError(
+        "two-pair value iteration: fading nodes must be in 1…40 per gain, got \(fadingNodes.direct) direct and \(fadingNodes.cross) cross")
+    }
+    guard step.isFinite, step >= Self.minimumStep, step <= 1 else {
+      throw FluidValidationError(
+        "two-pair value iteration: action step δ must be in \(Self.minimumStep)…1 packet, got \(step) (the action grid has (q/δ)² points per state)")
     }
     self.step = step
     self.arrivalRates = arrivalRates
@@ -158,28 +174,20 @@ public struct TwoPairMDP: Sendable {
   }
 
   /// One Bellman sweep T h (flattened), on `jobs` threads.
-  public func bellman(_ h: [Double], jobs: Int = 1) -> [Double] {
+  public func bellman(_ h: [Double], jobs: Int = 1) throws -> [Double] {
     let w = continuation(h)
     let n = truncation
-    let out = UnsafeMutableBufferPointer<Double>.allocate(capacity: h.count)
-    defer { out.deallocate() }
-    let box = UncheckedSendable(out)
-    let workers = max(1, min(jobs, 8))
-    w.withUnsafeBufferPointer { wb in
-      let wBox = UncheckedSendable(wb)
-      DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        var q1 = worker
-        while q1 <= n {
-          for q2 in 0...n {
-            var sum = 0.0
-            for (g, weight) in zip(nodes, nodeWeights) { sum += weight * nodeMinimum(wBox.value, q1, q2, g) }
-            box.value[index(q1, q2)] = beta * (Double(q1) / arrivalRates[0] + Double(q2) / arrivalRates[1]) + sum
-          }
-          q1 += workers
+    // One row q1 per work item; rows depend only on w, so the result is thread-count independent.
+    let rows = try parallelMap(count: n + 1, jobs: min(jobs, 8)) { q1 -> [Double] in
+      w.withUnsafeBufferPointer { wb in
+        (0...n).map { q2 in
+          var sum = 0.0
+          for (g, weight) in zip(nodes, nodeWeights) { sum += weight * nodeMinimum(wb, q1, q2, g) }
+          return beta * (Double(q1) / arrivalRates[0] + Double(q2) / arrivalRates[1]) + sum
         }
       }
     }
-    return Array(out)
+    return rows.flatMap { $0 }
   }
 
   /// Relative value iteration until span(T h − h) ≤ relativeTolerance · max|h|.
@@ -196,7 +204,7 @@ public struct TwoPairMDP: Sendable {
     var iterations = 0, converged = false
     var theta = Double.nan, bounds = (Double.nan, Double.nan)
     while iterations < options.maxIterations {
-      let t = bellman(h, jobs: options.jobs)
+      let t = try bellman(h, jobs: options.jobs)
       iterations += 1
       var lower = Double.infinity, upper = -Double.infinity, largest = 0.0
       for i in 0..<t.count {

@@ -44,6 +44,9 @@ public struct FluidValueFunction: Sendable {
     public var description: String
   }
 
+  /// The largest λκ/β accepted: the closed form for J cancels terms of that size (see `init`).
+  public static let maximumCancellation = 1e8
+
   /// Computes v, c∞ and b for one pair.
   /// - Parameters:
   ///   - arrivalRate: λ > 0, packets per epoch.
@@ -51,7 +54,9 @@ public struct FluidValueFunction: Sendable {
   ///   - gamma: γ > 0.
   ///   - directGain: L > 0.
   ///   - kappa: κ > 0, packets per epoch per nat.
-  /// - Throws: `ParameterError` for non-positive parameters, `NumericsError` if E1 or Brent fail.
+  /// - Throws: `ParameterError` for non-positive parameters, for λκ/β above
+  ///   `maximumCancellation`, or when a derived constant (a, v, c∞, b) is not a finite double;
+  ///   `NumericsError` if E1 or Brent fail.
   public init(arrivalRate: Double, beta: Double, gamma: Double, directGain: Double, kappa: Double) throws {
     for (name, value) in [("arrivalRate", arrivalRate), ("beta", beta), ("gamma", gamma), ("directGain", directGain), ("kappa", kappa)]
     where !(value > 0 && value.isFinite) {
@@ -62,7 +67,17 @@ public struct FluidValueFunction: Sendable {
     self.gamma = gamma
     self.directGain = directGain
     self.kappa = kappa
+    // J = (λκ/β)·bracket + b subtracts terms of size λκ/β: past 1e8 fewer than 8 of the 16 digits
+    // of J survive (β = 1e-300 gives J(1) = 0 exactly), so refuse instead of printing noise.
+    guard arrivalRate * kappa / beta <= Self.maximumCancellation else {
+      throw ParameterError(
+        description: "fluid value function: beta = \(beta) is too small against arrivalRate·κ = \(arrivalRate * kappa): the closed form subtracts terms of size λκ/β, so it needs beta ≥ \(arrivalRate * kappa / Self.maximumCancellation)")
+    }
     a = kappa * directGain / gamma
+    guard a.isFinite, a > 0, a >= 1e-300 else {
+      throw ParameterError(
+        description: "fluid value function: a = κ·directGain/gamma = \(a) (κ = \(kappa), directGain = \(directGain), gamma = \(gamma)) is outside the range a double can hold; bring gamma and directGain within about 1e±250 of each other")
+    }
     // E1 decreases from +∞ (z → 0) to 0, so E1(z) = λ/κ has exactly one root. E1(z) ≤ e^(−z) ln(1 + 1/z)
     // bounds it: bracket [1e-300, 750] covers λ/κ ∈ (0, 690].
     let target = arrivalRate / kappa
@@ -76,6 +91,12 @@ public struct FluidValueFunction: Sendable {
     let e1 = try expintE1(z0)
     cInf = v * kappa * exp(-z0) - (gamma / directGain) * e1
     b = -(arrivalRate * kappa / beta) * Self.valueBracket(y: v, a: a, arrivalRate: arrivalRate, kappa: kappa)
+    // Extreme but finite inputs (γ = 1e-300, β = 1e300, …) can still overflow or underflow the
+    // closed form; name the derived constant and the inputs instead of returning NaN values.
+    for (name, value) in [("v = J'(0)", v), ("c∞", cInf), ("b", b), ("z0", z0)] where !value.isFinite || (name == "v = J'(0)" && !(value > 0)) {
+      throw ParameterError(
+        description: "fluid value function: \(name) = \(value) is not a finite number for arrivalRate = \(arrivalRate), beta = \(beta), gamma = \(gamma), directGain = \(directGain), κ = \(kappa); these parameters are outside the range J can be computed in double precision")
+    }
   }
 
   /// q(y): the queue (packets) at which J'(q) = y, for y ≥ v.

@@ -67,8 +67,17 @@ public struct CTMCSimulation {
   ///   - seed: base seed; the stream is `StreamID(0x4354_4D43, population)` ("CTMC", M).
   /// - Throws: `MeanFieldError` for M < 1 or an x(0) of the wrong size.
   public init(model: PopulationModel, population: Int, initialOccupancy: [Double]? = nil, seed: UInt64) throws(MeanFieldError) {
-    guard population >= 1 else { throw MeanFieldError("population M must be ≥ 1, got \(population)") }
+    // Counts are rounded from M·x in Double, exact only up to 2^53.
+    guard population >= 1, population <= 1 << 53 else {
+      throw MeanFieldError("population M must be in 1…2^53 (\(1 << 53)), got \(population)")
+    }
     let x0 = initialOccupancy ?? model.initialOccupancy
+    // A computed x* carries rounding noise of ~1e-16, far inside the 1e-9 tolerance; a given x(0)
+    // that does not sum to 1 would otherwise run round(M·Σx) ≠ M objects.
+    if model.conservesPopulation, x0.count == model.stateCount, abs(x0.reduce(0, +) - 1) > 1e-9 {
+      throw MeanFieldError(
+        "initial occupancy sums to \(x0.reduce(0, +)); model '\(model.name)' conserves the number of objects, so it must sum to 1 (M = \(population) objects)")
+    }
     self.model = model
     self.population = population
     self.counts = try Self.counts(for: x0, population: population, stateCount: model.stateCount)

@@ -1,3 +1,5 @@
+import ComplexModule
+import RealModule
 import Foundation
 import DriftSimNumerics
 
@@ -12,11 +14,16 @@ public struct MeanFieldSystem: Sendable {
   /// An orthonormal basis of the invariant (tangent) subspace {v : wᵀv = 0 for all laws}.
   public let tangentBasis: [[Double]]
 
-  /// Builds the system of `model`.
-  public init(model: PopulationModel) {
+  /// Builds the system of `model`: its conservation laws and invariant subspace, by SVD.
+  /// - Throws: `MeanFieldError` if GSL's SVD fails (it does not on a model's integer jumps).
+  public init(model: PopulationModel) throws(MeanFieldError) {
     self.model = model
-    conservationLaws = DenseLinearAlgebra.leftNullSpace(model.jumpMatrix)
-    tangentBasis = DenseLinearAlgebra.orthonormalComplement(conservationLaws, dimension: model.stateCount)
+    do {
+      conservationLaws = try DenseLinearAlgebra.leftNullSpace(model.jumpMatrix)
+      tangentBasis = try DenseLinearAlgebra.orthogonalComplement(of: conservationLaws, dimension: model.stateCount)
+    } catch {
+      throw MeanFieldError("model '\(model.name)': conservation laws of the jump matrix: \(error)")
+    }
   }
 
   /// f(x) = Σ_ℓ ℓ β_ℓ(x), in occupancy per second.
@@ -38,6 +45,14 @@ public struct MeanFieldSystem: Sendable {
     return (0..<n).map { i in (0..<n).map { columns[$0][i] } }
   }
 
+  /// The longest horizon (seconds) `trajectory` accepts with an explicit method: their stable step
+  /// is bounded by ~1/|λ_max| even at equilibrium, so the cost grows linearly with the horizon.
+  public static let maximumExplicitHorizon = 1e6
+  /// The longest horizon (seconds) with an implicit (stiff) method, whose steps can grow.
+  public static let maximumImplicitHorizon = 1e12
+  /// The most output times of one trajectory.
+  public static let maximumPoints = 1_000_000
+
   /// The mean-field trajectory from x(0) at the given times (GSL rk8pd, tolerance 1e-10).
   /// - Parameters:
   ///   - initial: x(0).
@@ -47,8 +62,26 @@ public struct MeanFieldSystem: Sendable {
   public func trajectory(from initial: [Double], at times: [Double], method: ODEMethod = .rk8pd) throws(MeanFieldError)
     -> [[Double]]
   {
-    let model = self.model
+    try Self.trajectory(of: model, from: initial, at: times, method: method)
+  }
+
+  /// The same trajectory without building the system (no conservation-law SVD, which costs O(n³)
+  /// and is not needed to integrate).
+  public static func trajectory(of model: PopulationModel, from initial: [Double], at times: [Double], method: ODEMethod = .rk8pd)
+    throws(MeanFieldError) -> [[Double]]
+  {
     let n = model.stateCount
+    guard times.count <= Self.maximumPoints else {
+      throw MeanFieldError("mean-field ODE: \(times.count) output times; at most \(Self.maximumPoints)")
+    }
+    let limit = method.isImplicit ? Self.maximumImplicitHorizon : Self.maximumExplicitHorizon
+    if let first = times.first, let last = times.last, !(last - first <= limit) {
+      throw MeanFieldError(
+        "mean-field ODE: horizon \(last - first) s exceeds \(limit) s for the \(method.isImplicit ? "implicit" : "explicit") method \(method.rawValue)\(method.isImplicit ? "" : " (its stable step is bounded even at equilibrium; use an implicit method such as msbdf for up to \(Self.maximumImplicitHorizon) s)")")
+    }
+    guard initial.count == n else {
+      throw MeanFieldError("mean-field ODE: x(0) has \(initial.count) entries, model '\(model.name)' has \(n) states")
+    }
     do {
       let integrator = try ODEIntegrator(dimension: n, method: method) { _, y, dydt in
         let f = model.drift(at: Array(y))
@@ -56,7 +89,11 @@ public struct MeanFieldSystem: Sendable {
       }
       return try integrator.trajectory(from: initial, at: times)
     } catch {
-      throw MeanFieldError("mean-field ODE of \(model.name): \(error)")
+      if case let .nonFiniteValue(_, t) = error {
+        throw MeanFieldError(
+          "mean-field ODE of \(model.name): the drift f(x) = Σ ℓ β_ℓ(x) became NaN or infinite at t = \(t) s; the rate expressions must stay finite along the path (check the model's rates and parameters)")
+      }
+      throw MeanFieldError("mean-field ODE of \(model.name) (method \(method.rawValue)): \(error)")
     }
   }
 
@@ -65,6 +102,7 @@ public struct MeanFieldSystem: Sendable {
   /// polishes it to ‖f(x*)‖∞ ≤ 1e-13.
   /// - Throws: `MeanFieldError` if the ODE does not settle within 1e5 s or Newton fails.
   public func equilibrium(from initial: [Double]? = nil) throws(MeanFieldError) -> [Double] {
+    if let initial { try model.validateOccupancy(initial, what: "equilibrium search start") }
     var x = initial ?? model.initialOccupancy
     let model = self.model
     let n = model.stateCount
@@ -107,7 +145,13 @@ public struct MeanFieldSystem: Sendable {
       _ = j
       let reduced = reducedJacobian(at: x)
       let rhs = (0..<m).map { r in -zip(basis[r], f).map(*).reduce(0, +) }
-      let dz = try DenseLinearAlgebra.solve(reduced, rhs)
+      let dz: [Double]
+      do {
+        dz = try DenseLinearAlgebra.solve(reduced, rhs)
+      } catch {
+        throw MeanFieldError(
+          "equilibrium of \(model.name): the Jacobian on the invariant subspace is singular at x = \(x) (a degenerate fixed point): \(error)")
+      }
       var step = 0.0
       for i in 0..<x.count {
         var d = 0.0
@@ -148,9 +192,14 @@ public struct MeanFieldSystem: Sendable {
   /// - Throws: `MeanFieldError` if the equilibrium or the eigenvalues cannot be computed.
   public func analyseEquilibrium(from initial: [Double]? = nil) throws(MeanFieldError) -> EquilibriumAnalysis {
     let x = try equilibrium(from: initial)
-    let full = try DenseLinearAlgebra.eigenvalues(jacobian(at: x))
-    let reduced = try DenseLinearAlgebra.eigenvalues(reducedJacobian(at: x))
-    let scale = max(full.map { ($0.real * $0.real + $0.imaginary * $0.imaginary).squareRoot() }.max() ?? 0, 1e-300)
+    let full: [Complex<Double>], reduced: [Complex<Double>]
+    do {
+      full = try DenseLinearAlgebra.eigenvalues(jacobian(at: x))
+      reduced = try DenseLinearAlgebra.eigenvalues(reducedJacobian(at: x))
+    } catch {
+      throw MeanFieldError("equilibrium of \(model.name): Jacobian spectrum at x* = \(x): \(error)")
+    }
+    let scale = max(full.map(\.length).max() ?? 0, 1e-300)
     let maxReal = reduced.map(\.real).max() ?? -Double.infinity
     let verdict: StabilityVerdict
     if maxReal < -1e-8 * scale {
@@ -184,13 +233,19 @@ public struct EquilibriumAnalysis: Sendable, Codable {
   /// ‖f(x*)‖∞ (1/s).
   public var residual: Double
   /// Eigenvalues of the full n × n Jacobian at x* (1/s); each conservation law adds a 0.
-  public var jacobianEigenvalues: [ComplexValue]
+  public var jacobianEigenvalues: [Complex<Double>]
   /// Eigenvalues of the Jacobian restricted to the invariant subspace (1/s): these decide stability.
-  public var invariantSubspaceEigenvalues: [ComplexValue]
+  public var invariantSubspaceEigenvalues: [Complex<Double>]
   /// Number of independent conservation laws (e.g. 1: Σx = 1).
   public var conservationLawCount: Int
   /// The largest real part among `invariantSubspaceEigenvalues` (1/s): −(exponential decay rate).
   public var spectralAbscissa: Double
   /// The verdict.
   public var verdict: StabilityVerdict
+
+  /// 1/|spectral abscissa| (seconds) when x* is locally exponentially stable: the time scale on
+  /// which deviations from x* decay, hence the correlation time of the stationary CTMC path.
+  public var relaxationTimeSeconds: Double? {
+    verdict == .locallyExponentiallyStable && spectralAbscissa < 0 ? 1 / -spectralAbscissa : nil
+  }
 }

@@ -111,8 +111,9 @@ func resolveParameters(specs: [ModelParameterSpec], overrides: [String: Double],
       throw MeanFieldError("unknown parameter '\(key)' for model \(modelName) (known: \(known.isEmpty ? "none" : known))")
     }
     guard value.isFinite else { throw MeanFieldError("parameter '\(key)' must be finite, got \(value)") }
-    if spec.isInteger, value != value.rounded() {
-      throw MeanFieldError("parameter '\(key)' must be an integer, got \(value)")
+    // Integer parameters become Int: bound them first (Int(1e20) would trap).
+    if spec.isInteger, value != value.rounded() || abs(value) > 1e9 {
+      throw MeanFieldError("parameter '\(key)' must be an integer in −1e9…1e9, got \(value)")
     }
     values[key] = value
   }
@@ -151,10 +152,22 @@ public struct ModelFile: Sendable {
   /// (name, jump, rate text) per transition.
   public var transitions: [(name: String, jump: [Int], rate: String)]
 
+  /// The largest model file accepted (bytes): 16 MiB, far above any hand-written model, small
+  /// enough that parsing and validation stay within seconds.
+  public static let maximumBytes = 16 << 20
+
   /// Reads and checks a model file.
   /// - Throws: `MeanFieldError` naming the file and the key or value at fault.
   public init(contentsOf path: String) throws(MeanFieldError) {
     let data: Data
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw MeanFieldError("cannot read model file '\(path)': no such file")
+    }
+    guard !isDirectory.boolValue else { throw MeanFieldError("cannot read model file '\(path)': it is a directory") }
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > Self.maximumBytes {
+      throw MeanFieldError("model file '\(path)' has \(size) bytes; model files are limited to \(Self.maximumBytes) bytes")
+    }
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))
     } catch {
@@ -166,6 +179,9 @@ public struct ModelFile: Sendable {
   /// Parses a model from JSON text.
   /// - Parameter origin: the file name used in messages.
   public init(json data: Data, origin: String = "model") throws(MeanFieldError) {
+    guard data.count <= Self.maximumBytes else {
+      throw MeanFieldError("\(origin): \(data.count) bytes; model files are limited to \(Self.maximumBytes) bytes")
+    }
     let object: Any
     do {
       object = try JSONSerialization.jsonObject(with: data, options: [])
@@ -180,6 +196,9 @@ public struct ModelFile: Sendable {
     name = (root["name"] as? String) ?? URL(fileURLWithPath: origin).deletingPathExtension().lastPathComponent
     guard let states = root["states"] as? [String], !states.isEmpty else {
       throw MeanFieldError("\(origin): 'states' must be a non-empty array of names")
+    }
+    guard states.count <= PopulationModel.maximumStates else {
+      throw MeanFieldError("\(origin): \(states.count) states; a model may have at most \(PopulationModel.maximumStates)")
     }
     for s in states where !Self.isIdentifier(s) {
       throw MeanFieldError("\(origin): state name '\(s)' must be an identifier (letters, digits, _)")
@@ -216,6 +235,9 @@ public struct ModelFile: Sendable {
     guard let rawTransitions = root["transitions"] as? [Any], !rawTransitions.isEmpty else {
       throw MeanFieldError("\(origin): 'transitions' must be a non-empty array")
     }
+    // State name → index once, so a jump object costs O(entries), not O(entries × states).
+    var stateIndex: [String: Int] = [:]
+    for (i, s) in states.enumerated() { stateIndex[s] = i }
     var transitions: [(String, [Int], String)] = []
     for (index, raw) in rawTransitions.enumerated() {
       let whereText = "\(origin): transitions[\(index)]"
@@ -238,7 +260,7 @@ public struct ModelFile: Sendable {
         }
       } else if let dictionary = t["jump"] as? [String: Any] {
         for (state, entry) in dictionary.sorted(by: { $0.key < $1.key }) {
-          guard let i = states.firstIndex(of: state) else {
+          guard let i = stateIndex[state] else {
             throw MeanFieldError("\(whereText) ('\(name)'): jump names unknown state '\(state)'")
           }
           guard let v = Self.number(entry), v == v.rounded(), abs(v) < 1e6 else {

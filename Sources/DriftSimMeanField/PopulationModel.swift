@@ -66,6 +66,16 @@ public struct PopulationModel: Sendable {
   let programs: [RateInstruction]
   let programRanges: [Range<Int>]
   let stackDepth: Int
+  /// The non-zero jump entries, transition k's at `jumpOffsets[k]..<jumpOffsets[k + 1]`.
+  let jumpOffsets: [Int]
+  let jumpStates: [Int]
+  let jumpDeltas: [Int]
+
+  /// The most states a model may have (the equilibrium analysis is dense, O(n³)).
+  public static let maximumStates = 2000
+  /// The bound on validation work: (2n + 65) × (rate instructions + jump entries). 4·10⁸ takes
+  /// a few seconds in a release build.
+  public static let maximumValidationWork = 4e8
 
   /// Creates and validates a model.
   /// - Parameters:
@@ -81,6 +91,7 @@ public struct PopulationModel: Sendable {
     let n = stateNames.count
     guard n >= 1 else { throw MeanFieldError("model '\(name)': at least one state is needed") }
     guard !transitions.isEmpty else { throw MeanFieldError("model '\(name)': at least one transition is needed") }
+    guard n <= Self.maximumStates else { throw MeanFieldError("model '\(name)': \(n) states; at most \(Self.maximumStates) are supported") }
     guard Set(stateNames).count == n else { throw MeanFieldError("model '\(name)': state names must be distinct") }
     for t in transitions {
       guard t.jump.count == n else {
@@ -119,8 +130,46 @@ public struct PopulationModel: Sendable {
     }
     programs = all
     programRanges = ranges
+    var offsets = [0], states: [Int] = [], deltas: [Int] = []
+    for t in transitions {
+      for (i, d) in t.jump.enumerated() where d != 0 {
+        states.append(i)
+        deltas.append(d)
+      }
+      offsets.append(states.count)
+    }
+    jumpOffsets = offsets
+    jumpStates = states
+    jumpDeltas = deltas
     stackDepth = transitions.map(\.rate.stackDepth).max() ?? 1
     try validateRates()
+  }
+
+  /// Checks an occupancy vector given from outside (an `--initial`, a start point) against the
+  /// rules a model file's `initial` obeys: one entry per state, every entry finite and in [0, 1],
+  /// and — when every jump conserves the number of objects — entries summing to 1 (within 1e-9).
+  /// - Parameters:
+  ///   - x: the occupancy fractions.
+  ///   - what: how to name `x` in the message (e.g. "--initial").
+  /// - Returns: `x`, unchanged.
+  /// - Throws: `MeanFieldError` naming `what`, the model and the rule broken.
+  @discardableResult
+  public func validateOccupancy(_ x: [Double], what: String) throws(MeanFieldError) -> [Double] {
+    guard x.count == stateCount else {
+      throw MeanFieldError(
+        "\(what): \(x.count) entr\(x.count == 1 ? "y" : "ies"), but model '\(name)' has \(stateCount) states (\(stateNames.joined(separator: ", ")))")
+    }
+    if let i = x.firstIndex(where: { !($0.isFinite && $0 >= 0 && $0 <= 1) }) {
+      throw MeanFieldError("\(what): entry \(i) (state '\(stateNames[i])') is \(x[i]); occupancy fractions must lie in [0, 1]")
+    }
+    if conservesPopulation {
+      let total = x.reduce(0, +)
+      guard abs(total - 1) <= 1e-9 else {
+        throw MeanFieldError(
+          "\(what): entries sum to \(total); model '\(name)' conserves the number of objects, so the occupancy fractions must sum to 1")
+      }
+    }
+    return x
   }
 
   /// The rates β_ℓ(x) per transition (per object, 1/s), in transition order.
@@ -159,12 +208,12 @@ public struct PopulationModel: Sendable {
     }
   }
 
-  /// The mean-field drift f(x) = Σ_ℓ ℓ β_ℓ(x).
+  /// The mean-field drift f(x) = Σ_ℓ ℓ β_ℓ(x), over the non-zero jump entries only.
   public func drift(at x: [Double]) -> [Double] {
     let r = rates(at: x)
     var f = [Double](repeating: 0, count: stateCount)
-    for (k, t) in transitions.enumerated() {
-      for i in 0..<stateCount where t.jump[i] != 0 { f[i] += Double(t.jump[i]) * r[k] }
+    for k in 0..<transitionCount {
+      for e in jumpOffsets[k]..<jumpOffsets[k + 1] { f[jumpStates[e]] += Double(jumpDeltas[e]) * r[k] }
     }
     return f
   }
@@ -175,18 +224,52 @@ public struct PopulationModel: Sendable {
   }
 
   /// Checks rates on a deterministic set of points of the simplex (vertices, face centres, the
-  /// initial occupancy, and pseudo-random interior points).
+  /// initial occupancy, and pseudo-random interior points). The cost is (2n + 65) evaluations of
+  /// every rate plus the non-zero jump entries at each point: linear in the model's size for a
+  /// fixed n, and bounded by `maximumValidationWork` overall.
   private func validateRates() throws(MeanFieldError) {
     let n = stateCount
-    var points: [[Double]] = [initialOccupancy]
+    let programSize = max(programs.count, transitionCount)
+    let work = Double(2 * n + 65) * Double(programSize + jumpStates.count)
+    guard work <= Self.maximumValidationWork else {
+      throw MeanFieldError(
+        "model '\(name)': \(n) states × \(programSize) rate instructions is too large to validate (\(String(format: "%.2g", work)) operations, limit \(String(format: "%.0e", Self.maximumValidationWork)))")
+    }
+    var rates = [Double](repeating: 0, count: transitionCount)
+    var stack = [Double](repeating: 0, count: stackDepth)
+    func check(_ p: [Double]) throws(MeanFieldError) {
+      p.withUnsafeBufferPointer { xs in
+        rates.withUnsafeMutableBufferPointer { o in
+          stack.withUnsafeMutableBufferPointer { s in evaluateRates(x: xs.baseAddress!, into: o.baseAddress!, stack: s.baseAddress!) }
+        }
+      }
+      for k in 0..<transitionCount {
+        let r = rates[k]
+        guard r.isFinite, r >= 0 else {
+          let t = transitions[k]
+          throw MeanFieldError(
+            "transition '\(t.name)': rate \"\(t.rate.source.prefix(200))\" is \(r) at x = \(Self.describe(p)); rates must be finite and ≥ 0")
+        }
+        guard r > 0 else { continue }
+        for e in jumpOffsets[k]..<jumpOffsets[k + 1] where jumpDeltas[e] < 0 && p[jumpStates[e]] == 0 {
+          let t = transitions[k]
+          throw MeanFieldError(
+            "transition '\(t.name)': rate \"\(t.rate.source.prefix(200))\" is \(r) > 0 at x = \(Self.describe(p)) where state "
+              + "'\(stateNames[jumpStates[e]])' is empty, so its jump would make a count negative")
+        }
+      }
+    }
+    try check(initialOccupancy)
+    var vertex = [Double](repeating: 0, count: n)
+    var face = [Double](repeating: n > 1 ? 1 / Double(n - 1) : 0, count: n)
     for i in 0..<n {
-      var v = [Double](repeating: 0, count: n)
-      v[i] = 1
-      points.append(v)
+      vertex[i] = 1
+      try check(vertex)
+      vertex[i] = 0
       if n > 1 {
-        var face = [Double](repeating: 1 / Double(n - 1), count: n)
         face[i] = 0
-        points.append(face)
+        try check(face)
+        face[i] = 1 / Double(n - 1)
       }
     }
     var state: UInt64 = 0x5EED
@@ -197,22 +280,16 @@ public struct PopulationModel: Sendable {
       }
       let total = p.reduce(0, +)
       p = p.map { $0 / total }
-      points.append(p)
+      try check(p)
     }
-    for p in points {
-      let r = rates(at: p)
-      for (k, t) in transitions.enumerated() {
-        guard r[k].isFinite, r[k] >= 0 else {
-          throw MeanFieldError(
-            "transition '\(t.name)': rate \"\(t.rate.source)\" is \(r[k]) at x = \(p); rates must be finite and ≥ 0")
-        }
-        for i in 0..<n where t.jump[i] < 0 && p[i] == 0 && r[k] > 0 {
-          throw MeanFieldError(
-            "transition '\(t.name)': rate \"\(t.rate.source)\" is \(r[k]) > 0 at x = \(p) where state "
-              + "'\(stateNames[i])' is empty, so its jump would make a count negative")
-        }
-      }
-    }
+  }
+
+  /// A point for a message: in full for small models, else its non-zero entries (at most 8).
+  static func describe(_ p: [Double]) -> String {
+    if p.count <= 8 { return "\(p)" }
+    let nonZero = p.indices.filter { p[$0] != 0 }
+    let shown = nonZero.prefix(8).map { "x\($0) = \(p[$0])" }.joined(separator: ", ")
+    return "(\(shown)\(nonZero.count > 8 ? ", …" : ""); other entries 0)"
   }
 }
 

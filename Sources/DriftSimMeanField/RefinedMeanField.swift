@@ -1,3 +1,4 @@
+import DriftSimNumerics
 import Foundation
 
 /// The refined mean-field approximation of Gast & Van Houdt ("A refined mean field
@@ -91,7 +92,12 @@ public struct RefinedMeanField: Sendable, Codable {
       for j in 0..<m { for k in 0..<m { s += b[i][j][k] * w[j][k] } }
       return -0.5 * s
     }
-    let vReduced = try DenseLinearAlgebra.solve(a, source)
+    let vReduced: [Double]
+    do {
+      vReduced = try DenseLinearAlgebra.solve(a, source)
+    } catch {
+      throw MeanFieldError("refined mean field: the Jacobian at x* is singular (x* is not hyperbolic): \(error)")
+    }
     equilibrium = xStar
     correction = (0..<n).map { i in (0..<m).map { basis[$0][i] * vReduced[$0] }.reduce(0, +) }
     covariance = (0..<n).map { i in

@@ -1,6 +1,7 @@
 import Foundation
 import DriftSimNumerics
 import DriftSimStats
+import DriftSimSupport
 
 /// Time averages of ‖x − x*‖² and of x over consecutive equal windows of a stationary run, exact
 /// for the piecewise-constant CTMC path (no sampling).
@@ -157,6 +158,20 @@ public struct ScalingResult: Sendable, Codable {
 /// (b) the residual one (n − 2 degrees of freedom, needs ≥ 3 values of M), so the interval covers
 /// both the simulation noise and any curvature of log E at small M.
 public enum ScalingStudy {
+  /// Batch means are nearly independent only when each window is long against the path's
+  /// correlation time: a window must last at least this many relaxation times 1/|Re λ₁| of the
+  /// ODE at x* (for sis with the defaults, τ ≈ 1 s).
+  public static let minimumWindowRelaxationTimes = 10.0
+
+  /// The shortest window (seconds) when x* has no relaxation time (not exponentially stable).
+  public static let fallbackMinimumWindowSeconds = 10.0
+
+  /// The shortest batch window in seconds for a relaxation time `tau` (seconds, nil if unknown).
+  public static func minimumBatchWindow(relaxationTime tau: Double?) -> Double {
+    if let tau, tau.isFinite, tau > 0 { return minimumWindowRelaxationTimes * tau }
+    return fallbackMinimumWindowSeconds
+  }
+
   /// Runs the study. Populations run in parallel on the available cores; each M has its own
   /// random stream, so results do not depend on scheduling.
   /// - Parameter progress: called (from any thread) with a line per finished M.
@@ -172,25 +187,39 @@ public enum ScalingStudy {
       throw MeanFieldError("duration must be > 0 and warm-up ≥ 0 (seconds)")
     }
     guard configuration.batches >= 2 else { throw MeanFieldError("batches must be ≥ 2, got \(configuration.batches)") }
-    let system = MeanFieldSystem(model: model)
+    let system = try MeanFieldSystem(model: model)
     let analysis = try system.analyseEquilibrium()
     let xStar = analysis.equilibrium
     let populations = configuration.populations.sorted()
-    let slots = ResultSlots<Result<ScalingRow, MeanFieldError>>(count: populations.count)
-    DispatchQueue.concurrentPerform(iterations: populations.count) { index in
-      // Largest M first keeps both cores busy until the end.
-      let m = populations[populations.count - 1 - index]
-      let result = Result { () throws(MeanFieldError) -> ScalingRow in
-        try row(model: model, population: m, equilibrium: xStar, configuration: configuration)
-      }
-      if case let .success(r) = result {
+    let window = configuration.duration / Double(configuration.batches)
+    let minimum = minimumBatchWindow(relaxationTime: analysis.relaxationTimeSeconds)
+    guard window >= minimum else {
+      throw MeanFieldError(
+        "batches \(configuration.batches) over a duration of \(configuration.duration) s give windows of \(window) s; batch means need windows of at least \(minimum) s (\(minimumWindowRelaxationTimes) relaxation times\(analysis.relaxationTimeSeconds.map { " of \($0) s" } ?? "")), so use at most \(Int(configuration.duration / minimum)) batches or a longer duration")
+    }
+    for m in populations {
+      try CTMCWorkLimit.check(
+        model: model, population: m, occupancy: xStar, seconds: configuration.warmUp + configuration.duration,
+        what: "M = \(m) over warm-up + duration")
+    }
+    // Largest M first keeps both cores busy until the end; each M has its own random stream, so
+    // the rows do not depend on the order or the number of threads.
+    let descending = Array(populations.reversed())
+    let computed: [ScalingRow]
+    do {
+      computed = try parallelMap(count: descending.count, jobs: ProcessInfo.processInfo.activeProcessorCount) { index in
+        let m = descending[index]
+        let r = try row(model: model, population: m, equilibrium: xStar, configuration: configuration)
         progress(
           "M = \(m): M·E‖x−x*‖² = \(String(format: "%.5f", r.scaledError)) [\(String(format: "%.5f", r.scaledErrorCI95[0])), \(String(format: "%.5f", r.scaledErrorCI95[1]))], \(r.jumps) jumps")
+        return r
       }
-      slots.set(populations.count - 1 - index, result)
+    } catch let error as MeanFieldError {
+      throw error
+    } catch {
+      throw MeanFieldError("scaling study: \(error)")
     }
-    var rows: [ScalingRow] = []
-    for r in slots.values { rows.append(try r!.get()) }
+    let rows = Array(computed.reversed())
     let (slope, interval) = fitSlope(rows: rows, batches: configuration.batches)
     let limit = try? RefinedMeanField(system: system, equilibrium: xStar).scaledErrorLimit
     return ScalingResult(
@@ -214,7 +243,13 @@ public enum ScalingStudy {
     guard let errorCI = ConfidenceInterval(samples: observer.errorBatches) else {
       throw MeanFieldError("M = \(m): too few batches for a confidence interval")
     }
-    let occupancyCIs = (0..<model.stateCount).map { i in ConfidenceInterval(samples: observer.occupancyBatches.map { $0[i] })! }
+    var occupancyCIs: [ConfidenceInterval] = []
+    for i in 0..<model.stateCount {
+      guard let ci = ConfidenceInterval(samples: observer.occupancyBatches.map { $0[i] }) else {
+        throw MeanFieldError("M = \(m): no confidence interval for E[x\(i)] (too few or non-finite batch means)")
+      }
+      occupancyCIs.append(ci)
+    }
     var exactScaled: Double? = nil
     var exactMean: [Double]? = nil
     if BirthDeathStationary.applies(to: model), let chain = try? BirthDeathStationary(model: model, population: m) {
@@ -255,19 +290,81 @@ public enum ScalingStudy {
   }
 }
 
-/// Fixed slots written from `concurrentPerform` workers, one slot per index.
-final class ResultSlots<Value>: @unchecked Sendable {
-  private var storage: [Value?]
-  private let lock = NSLock()
-  init(count: Int) { storage = Array(repeating: nil, count: count) }
-  func set(_ index: Int, _ value: Value) {
-    lock.lock()
-    storage[index] = value
-    lock.unlock()
+/// The verdict of `driftsim meanfield scaling --check`: every exact value inside its 95 % interval
+/// and the slope's interval containing −1 (Ying's O(1/M) rate).
+public struct ScalingVerdict: Sendable, Codable, Equatable {
+  /// One failed condition.
+  public enum Failure: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// The exact M·E‖x − x*‖² of a birth–death model lies outside its 95 % CI.
+    case exactScaledErrorOutsideInterval(population: Int, exact: Double, interval: [Double])
+    /// The exact E[x_i] lies outside its 95 % CI.
+    case exactMeanOutsideInterval(population: Int, component: Int, exact: Double, interval: [Double])
+    /// The slope's 95 % CI does not contain −1.
+    case slopeIntervalExcludesMinusOne(interval: [Double])
+
+    public var description: String {
+      switch self {
+      case let .exactScaledErrorOutsideInterval(m, exact, interval): return "M = \(m): exact M·E = \(exact) outside \(interval)"
+      case let .exactMeanOutsideInterval(m, i, exact, interval): return "M = \(m): exact E[x\(i)] = \(exact) outside \(interval)"
+      case let .slopeIntervalExcludesMinusOne(interval): return "slope CI \(interval) does not contain −1"
+      }
+    }
   }
-  var values: [Value?] {
-    lock.lock()
-    defer { lock.unlock() }
-    return storage
+
+  /// The failed conditions, in row order then the slope; empty when the check passes.
+  public var failures: [Failure]
+  /// Whether every condition holds.
+  public var passed: Bool { failures.isEmpty }
+
+  /// Judges a study. A missing slope interval (fewer than 2 populations) is not a failure.
+  public init(_ result: ScalingResult) {
+    var failures: [Failure] = []
+    for row in result.rows {
+      if let e = row.exactScaledError, !(row.scaledErrorCI95[0] <= e && e <= row.scaledErrorCI95[1]) {
+        failures.append(.exactScaledErrorOutsideInterval(population: row.population, exact: e, interval: row.scaledErrorCI95))
+      }
+      if let exactMean = row.exactMeanOccupancy {
+        for i in exactMean.indices where !(row.meanOccupancyCI95[i][0] <= exactMean[i] && exactMean[i] <= row.meanOccupancyCI95[i][1]) {
+          failures.append(.exactMeanOutsideInterval(population: row.population, component: i, exact: exactMean[i], interval: row.meanOccupancyCI95[i]))
+        }
+      }
+    }
+    if let interval = result.slopeCI95, !(interval[0] <= -1 && -1 <= interval[1]) {
+      failures.append(.slopeIntervalExcludesMinusOne(interval: interval))
+    }
+    self.failures = failures
+  }
+}
+
+/// A failed `--check`, reported as one line with exit status 1.
+public struct ScalingCheckError: ReportableError, CustomStringConvertible {
+  /// The verdict that failed.
+  public var verdict: ScalingVerdict
+  /// Creates the error.
+  public init(verdict: ScalingVerdict) { self.verdict = verdict }
+  public var description: String { "scaling check failed: " + verdict.failures.map(\.description).joined(separator: "; ") }
+}
+
+/// The bound on CTMC work that keeps every study finite: a run may not expect more than
+/// `maximumExpectedJumps` jumps. The expected number is M · Σ_ℓ β_ℓ(x) · T at the start
+/// occupancy x (at x* for stationary runs), which is exact at equilibrium.
+public enum CTMCWorkLimit {
+  /// 2·10⁹ jumps: about 100 s at the measured ~20 M jumps/s of a release build.
+  public static let maximumExpectedJumps = 2e9
+
+  /// Throws unless M · Σβ(x) · seconds ≤ `maximumExpectedJumps`.
+  /// - Parameters:
+  ///   - occupancy: the occupancy the rates are evaluated at (start or x*).
+  ///   - seconds: simulated time.
+  ///   - what: names the run in the message.
+  public static func check(model: PopulationModel, population: Int, occupancy: [Double], seconds: Double, what: String)
+    throws(MeanFieldError)
+  {
+    let total = model.rates(at: occupancy).reduce(0, +)
+    let expected = Double(population) * total * seconds
+    guard expected <= maximumExpectedJumps else {
+      throw MeanFieldError(
+        "\(what): about \(String(format: "%.3g", expected)) jumps expected (M = \(population) × total rate \(String(format: "%.4g", total))/s × \(String(format: "%.4g", seconds)) s); the limit is \(String(format: "%.0e", maximumExpectedJumps)) jumps per run: use a smaller population or time")
+    }
   }
 }

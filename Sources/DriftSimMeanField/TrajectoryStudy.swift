@@ -112,6 +112,11 @@ public struct TrajectoryResult: Sendable, Codable {
 
 /// Runs the trajectory study.
 public enum TrajectoryStudy {
+  /// The most sample times per path (each M keeps `samples` occupancy vectors in memory).
+  public static let maximumSamples = 100_000
+  /// The longest horizon (seconds): the dense rk8pd reference solution's cost grows linearly with it.
+  public static let maximumHorizon = 1e6
+
   /// Simulates each M from x(0) over [0, T] and compares with the ODE.
   /// - Parameters:
   ///   - horizon: T in seconds (> 0).
@@ -120,15 +125,19 @@ public enum TrajectoryStudy {
   public static func run(
     model: PopulationModel, populations: [Int], initial: [Double]?, horizon: Double, samples: Int = 400, seed: UInt64
   ) throws(MeanFieldError) -> TrajectoryResult {
-    guard horizon > 0, horizon.isFinite else { throw MeanFieldError("horizon must be > 0 seconds, got \(horizon)") }
-    guard samples >= 2 else { throw MeanFieldError("samples must be ≥ 2") }
+    guard horizon > 0, horizon <= maximumHorizon else {
+      throw MeanFieldError("horizon must be in (0, \(maximumHorizon)] seconds, got \(horizon) (the ODE's explicit steps grow linearly with it)")
+    }
+    guard (2...maximumSamples).contains(samples) else {
+      throw MeanFieldError("samples must be in 2…\(maximumSamples), got \(samples)")
+    }
     guard !populations.isEmpty, populations.allSatisfy({ $0 >= 1 }) else {
       throw MeanFieldError("populations must be a non-empty list of integers ≥ 1")
     }
-    let system = MeanFieldSystem(model: model)
-    let x0 = initial ?? model.initialOccupancy
-    guard x0.count == model.stateCount else {
-      throw MeanFieldError("initial occupancy has \(x0.count) entries, the model has \(model.stateCount) states")
+    let system = try MeanFieldSystem(model: model)
+    let x0 = try model.validateOccupancy(initial ?? model.initialOccupancy, what: "initial occupancy")
+    for m in populations {
+      try CTMCWorkLimit.check(model: model, population: m, occupancy: x0, seconds: horizon, what: "M = \(m) over the horizon")
     }
     let ode = try DenseODESolution(system: system, initial: x0, horizon: horizon, points: 20_001)
     let sampleTimes = (0..<samples).map { Double($0) * horizon / Double(samples - 1) }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import DriftSimMeanField
+import DriftSimReplay
 
 /// `driftsim-replay meanfield-error TRACE`: the stationary mean-field error statistic from a CTMC
 /// trace written by `driftsim meanfield simulate --trace`.
@@ -9,10 +9,11 @@ struct MeanFieldErrorCommand: ParsableCommand {
     commandName: "meanfield-error",
     abstract: "Time-average ‖x − x*‖² (and M times it, with a batch-means 95 % CI) over a saved CTMC trace.",
     discussion: """
-      x*, M, the jump vectors and the initial counts come from the trace header (written by
-      'driftsim meanfield simulate --trace'). With jump records the path is rebuilt exactly
-      (piecewise-constant integration); with snapshots only, the counts are held constant between
-      snapshots (an approximation, reported as method "snapshots").
+      x*, M, the jump vectors and the initial counts come from the trace header (written by 'driftsim meanfield simulate --trace'). With jump records the path is rebuilt exactly (piecewise-constant integration); with snapshots only, the counts are held constant between snapshots (an approximation, reported as method "snapshots").
+
+      Each batch window must last at least \(TraceErrorStatistics.minimumWindowRelaxationTimes) relaxation times of the ODE at x* (stored in the header; \(TraceErrorStatistics.fallbackMinimumWindowSeconds) s for older traces): shorter windows are correlated and give intervals that are far too narrow.
+
+      Example: driftsim-replay meanfield-error sis.dstrace --warm-up 50 --batches 16
       """)
 
   @Argument(help: ArgumentHelp("The trace file.", valueName: "TRACE"))
@@ -21,7 +22,7 @@ struct MeanFieldErrorCommand: ParsableCommand {
   @Option(help: "Seconds discarded at the start of the trace.")
   var warmUp = 0.0
 
-  @Option(help: "Batch-means windows for the confidence interval (≥ 2).")
+  @Option(help: "Batch-means windows for the confidence interval (≥ 2; each ≥ 10 relaxation times long).")
   var batches = 32
 
   @OptionGroup var output: ReplayOutputOptions
@@ -32,12 +33,7 @@ struct MeanFieldErrorCommand: ParsableCommand {
   }
 
   func run() throws {
-    let report: TraceErrorReport
-    do {
-      report = try TraceErrorStatistics.compute(path: trace, warmUp: warmUp, batches: batches)
-    } catch {
-      throw ReplayInputError(error.message)
-    }
+    let report = try TraceErrorStatistics.compute(path: trace, warmUp: warmUp, batches: batches)
     func list(_ v: [Double]) -> String { "(" + v.map { String(format: "%.6f", $0) }.joined(separator: ", ") + ")" }
     output.report("\(report.model), M = \(report.population), x* = \(list(report.equilibrium)), integrity: \(report.integrity)")
     output.report(

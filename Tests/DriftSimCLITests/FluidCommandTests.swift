@@ -25,15 +25,14 @@ struct FluidCommandTests {
     #expect(object["converged"] as? Bool == true)
   }
 
-  @Test("value-iteration --two-pair prints V − V(0,0) next to J1 + J2")
+  @Test("two-pair prints V − V(0,0) next to J1 + J2")
   func twoPair() throws {
     let result = try Executable.run([
-      "fluid", "value-iteration", "--two-pair", "--two-pair-truncation", "6", "--direct-nodes", "3", "--cross-nodes", "1",
+      "fluid", "two-pair", "--truncation", "6", "--direct-nodes", "3", "--cross-nodes", "1",
       "--action-step", "0.5", "--set", "crossGain=0.05", "--tolerance", "1e-9", "--jobs", "1", "--json", "-", "--quiet",
     ])
     #expect(result.status == 0, "\(result.stderr)")
-    let object = try jsonObject(result.stdout)
-    let twoPair = try #require(object["twoPair"] as? [String: Any])
+    let twoPair = try jsonObject(result.stdout)
     #expect(twoPair["converged"] as? Bool == true)
     // Interference can only cost: θ with L12 > 0 is at least θ without it on the same nodes.
     #expect((twoPair["theta"] as? Double ?? 0) >= (twoPair["uncoupledSameNodesTheta"] as? Double ?? .infinity) - 1e-9)
@@ -75,7 +74,7 @@ struct FluidCommandTests {
     (["fluid", "value-iteration", "--truncation", "100", "--check-truncation", "50"], Int32(2), "--check-truncation"),
     (["fluid", "drain", "--replications", "1"], Int32(2), "--replications"),
     (["fluid", "drain", "--set", "gama=1"], Int32(1), "unknown key 'gama'"),
-    (["fluid", "value-iteration", "--two-pair", "--set", "pairs=1"], Int32(1), "at least 2 pairs"),
+    (["fluid", "two-pair", "--set", "pairs=1"], Int32(1), "at least 2 pairs"),
   ])
   func badInput(arguments: [String], status: Int32, message: String) throws {
     let result = try Executable.run(arguments + ["--quiet"])

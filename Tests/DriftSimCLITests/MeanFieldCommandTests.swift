@@ -55,7 +55,7 @@ struct MeanFieldCommandTests {
 
   @Test("bad input exits 1 naming the key; usage errors exit 2", arguments: [
     (["meanfield", "refined", "--model", "sis", "--set", "gamma=1"], 1, "unknown parameter 'gamma'"),
-    (["meanfield", "refined", "--model", "nosuch"], 1, "unknown model 'nosuch'"),
+    (["meanfield", "refined", "--model", "nosuch"], 2, "'nosuch' is invalid for '--model <model>'"),
     (["meanfield", "ode", "--model-file", "/nonexistent/model.json"], 1, "cannot read model file"),
     (["meanfield", "refined", "--set", "alpha"], 1, "expected name=value"),
     (["meanfield", "scaling", "--batches", "1"], 2, "--batches"),

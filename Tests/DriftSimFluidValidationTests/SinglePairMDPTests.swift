@@ -203,3 +203,52 @@ struct FluidDrainTests {
     #expect(d10 < 0 && d100 < d10)
   }
 }
+
+/// Issue 13 regressions: settings that trapped or ran unbounded are errors.
+@Suite("Value iteration: hostile settings are errors")
+struct ValueIterationHardeningTests {
+  @Test("truncation, action step and queue bounds")
+  func bounds() throws {
+    #expect(throws: FluidValidationError.self) {
+      try SinglePairMDP(arrivalRate: 1, beta: 1, gamma: 1, directGain: 1, kappa: 2.4, truncation: 1_000_000_000)
+    }
+    for step in [1e-300, 0, .nan, 2] {
+      #expect(throws: FluidValidationError.self, "\(step)") {
+        try TwoPairMDP(
+          arrivalRates: [1, 1], beta: 1, gamma: 1, directGains: [1, 1], crossGains: [0.05, 0.05], kappa: 2.4, truncation: 4, step: step)
+      }
+    }
+    #expect(throws: FluidValidationError.self) {
+      try TwoPairMDP(arrivalRates: [1, 1], beta: 1, gamma: 1, directGains: [1, 1], crossGains: [0, 0], kappa: 2.4, truncation: 100_000)
+    }
+    let options = ValueIterationOptions(relativeTolerance: 1e-9, maxIterations: 1000, jobs: 1)
+    for (queues, range) in [([0, 11], 1...5), ([0, 1], 1...11), ([-1], 1...5), ([0], 0...5)] {
+      let c = ValueIterationStudy.Configuration(truncation: 10, checkTruncation: nil, queues: queues, range: range, options: options)
+      #expect(throws: FluidValidationError.self, "\(queues) \(range)") {
+        try ValueIterationStudy.run(arrivalRate: 1, beta: 1, gamma: 1, directGain: 1, kappa: 2.4, configuration: c)
+      }
+    }
+  }
+
+  @Test("fluid value function: parameters that would give NaN or noise are named")
+  func fluidParameters() {
+    for (beta, gamma, gain) in [(1e-300, 1.0, 1.0), (1.0, 1e300, 1.0), (1.0, 1e-300, 1e300)] {
+      #expect(throws: FluidValueFunction.ParameterError.self, "β \(beta) γ \(gamma) L \(gain)") {
+        try FluidValueFunction(arrivalRate: 1, beta: beta, gamma: gamma, directGain: gain, kappa: 2.4)
+      }
+    }
+  }
+
+  @Test("study results do not depend on the number of threads")
+  func threads() throws {
+    func run(_ jobs: Int) throws -> ValueIterationStudy.Report {
+      let c = ValueIterationStudy.Configuration(
+        truncation: 25, checkTruncation: 30, queues: [0, 1, 5, 25], range: 2...20,
+        options: ValueIterationOptions(relativeTolerance: 1e-11, maxIterations: 10_000, jobs: jobs))
+      var report = try ValueIterationStudy.run(arrivalRate: 1, beta: 1, gamma: 1, directGain: 1, kappa: 2.4, configuration: c).report
+      report.wallSeconds = 0
+      return report
+    }
+    #expect(try run(1) == run(2))
+  }
+}

@@ -142,85 +142,11 @@ struct PopulationModelTests {
   }
 }
 
-@Suite("Eigenvalues by Hessenberg + shifted QR")
-struct EigenvalueTests {
-  func sortedReals(_ values: [ComplexValue]) -> [Double] { values.map(\.real).sorted() }
-
-  @Test("triangular, symmetric, rotation and companion matrices")
-  func knownSpectra() throws {
-    let triangular = try DenseLinearAlgebra.eigenvalues([[3, 1, 4], [0, -2, 5], [0, 0, 7]])
-    #expect(sortedReals(triangular) == [-2, 3, 7])
-    // Symmetric tridiagonal 2,−1: eigenvalues 2 − 2cos(kπ/(n+1)).
-    let n = 6
-    let tridiagonal = (0..<n).map { i in (0..<n).map { j in i == j ? 2.0 : (abs(i - j) == 1 ? -1.0 : 0.0) } }
-    let expected = (1...n).map { 2 - 2 * cos(Double($0) * Double.pi / Double(n + 1)) }.sorted()
-    for (a, b) in zip(sortedReals(try DenseLinearAlgebra.eigenvalues(tridiagonal)), expected) {
-      #expect(abs(a - b) <= 1e-13)
-    }
-    let rotation = try DenseLinearAlgebra.eigenvalues([[0, -1], [1, 0]])
-    #expect(rotation.allSatisfy { abs($0.real) < 1e-15 && abs(abs($0.imaginary) - 1) < 1e-15 })
-    // Companion matrix of (z − 1)(z − 2)(z + 3)(z² + 2z + 5): roots 1, 2, −3, −1 ± 2i.
-    // Expanded: z^5 + 2z^4 − 2z^3 − 8z^2 − 23z + 30.
-    let c: [Double] = [2, -2, -8, -23, 30]
-    var companion = [[Double]](repeating: [Double](repeating: 0, count: 5), count: 5)
-    for j in 0..<5 { companion[0][j] = -c[j] }
-    for i in 1..<5 { companion[i][i - 1] = 1 }
-    let roots = try DenseLinearAlgebra.eigenvalues(companion)
-    let expectedRoots = [ComplexValue(2), ComplexValue(1), ComplexValue(-1, 2), ComplexValue(-1, -2), ComplexValue(-3)]
-    for (a, b) in zip(roots, expectedRoots) {
-      #expect(abs(a.real - b.real) < 1e-10 && abs(a.imaginary - b.imaginary) < 1e-10, "\(roots)")
-    }
-  }
-
-  @Test("random matrices: trace and determinant match the spectrum")
-  func randomInvariants() throws {
-    var state: UInt64 = 42
-    for size in [3, 5, 8, 12] {
-      let a = (0..<size).map { _ in
-        (0..<size).map { _ -> Double in
-          state = state &* 6364136223846793005 &+ 1442695040888963407
-          return Double(Int64(bitPattern: state) >> 11) / 4503599627370496.0
-        }
-      }
-      let values = try DenseLinearAlgebra.eigenvalues(a)
-      let trace = (0..<size).map { a[$0][$0] }.reduce(0, +)
-      #expect(abs(values.map(\.real).reduce(0, +) - trace) < 1e-10)
-      #expect(abs(values.map(\.imaginary).reduce(0, +)) < 1e-10)
-      // Determinant by LU (via solve's elimination) against the product of the eigenvalues.
-      var product = ComplexValue(1, 0)
-      for v in values {
-        product = ComplexValue(product.real * v.real - product.imaginary * v.imaginary, product.real * v.imaginary + product.imaginary * v.real)
-      }
-      #expect(abs(product.real - determinant(a)) < 1e-9 * max(1, abs(determinant(a))))
-    }
-  }
-
-  func determinant(_ matrix: [[Double]]) -> Double {
-    var m = matrix
-    var det = 1.0
-    let n = m.count
-    for c in 0..<n {
-      var p = c
-      for r in c..<n where abs(m[r][c]) > abs(m[p][c]) { p = r }
-      if p != c {
-        m.swapAt(p, c)
-        det = -det
-      }
-      det *= m[c][c]
-      for r in (c + 1)..<max(n, c + 1) {
-        let f = m[r][c] / m[c][c]
-        for j in c..<n { m[r][j] -= f * m[c][j] }
-      }
-    }
-    return det
-  }
-}
-
 @Suite("Mean-field ODE, equilibrium, stability, refined correction")
 struct MeanFieldAnalysisTests {
   @Test("SIS α = β = 0.5: x* = (2 − √2, √2 − 1), stable with eigenvalue −√2")
   func sisEquilibrium() throws {
-    let system = MeanFieldSystem(model: try BuiltinModel.sis.model())
+    let system = try MeanFieldSystem(model: try BuiltinModel.sis.model())
     let analysis = try system.analyseEquilibrium()
     #expect(abs(analysis.equilibrium[1] - SISReference.x1Star) < 1e-13)
     #expect(abs(analysis.equilibrium[0] - (2 - 2.0.squareRoot())) < 1e-13)
@@ -249,7 +175,7 @@ struct MeanFieldAnalysisTests {
   @Test("ODE trajectory of SIS matches the closed-form logistic solution")
   func sisTrajectory() throws {
     // ẋ1 = α(1−x1) + β(1−x1)x1 − x1 = −β(x1 − r1)(x1 − r2) with roots r1 = √2−1, r2 = −√2−1 (α=β=½).
-    let system = MeanFieldSystem(model: try BuiltinModel.sis.model())
+    let system = try MeanFieldSystem(model: try BuiltinModel.sis.model())
     let times = [0.0, 0.5, 1, 2, 5]
     let path = try system.trajectory(from: [1, 0], at: times)
     let r1 = 2.0.squareRoot() - 1, r2 = -2.0.squareRoot() - 1
@@ -265,7 +191,7 @@ struct MeanFieldAnalysisTests {
 
   @Test("refined mean field for SIS α = β = 0.5 gives V1 = −(√2 − 1)/4")
   func refinedSIS() throws {
-    let refined = try RefinedMeanField(system: MeanFieldSystem(model: try BuiltinModel.sis.model()))
+    let refined = try RefinedMeanField(system: try MeanFieldSystem(model: try BuiltinModel.sis.model()))
     #expect(abs(refined.correction[1] - SISReference.refinedV1) < 1e-7, "\(refined.correction)")
     #expect(abs(refined.correction[0] + SISReference.refinedV1) < 1e-7)
     // lim M·E‖x − x*‖² = 2 W11 = 0.58578643762690495 (mpmath reference script).
@@ -275,7 +201,7 @@ struct MeanFieldAnalysisTests {
   @Test("refined mean field for SIS with α = 0.3, β = 2 (reference script: V1 = −0.41522491349480970)")
   func refinedSISOther() throws {
     let model = try BuiltinModel.sis.model(overrides: ["alpha": 0.3, "beta": 2])
-    let refined = try RefinedMeanField(system: MeanFieldSystem(model: model))
+    let refined = try RefinedMeanField(system: try MeanFieldSystem(model: model))
     #expect(abs(refined.correction[1] + 0.4152249134948096973) < 1e-7, "\(refined.correction)")
   }
 }
