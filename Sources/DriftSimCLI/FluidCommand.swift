@@ -20,7 +20,7 @@ struct FluidCommand: ParsableCommand {
 
       The discrete model, the methods and measured tables are in docs/fluid-validation.md.
       """,
-    subcommands: [FluidValueIterationCommand.self, FluidDrainCommand.self, FluidPolicyGapCommand.self]
+    subcommands: [FluidValueIterationCommand.self, FluidDrainCommand.self, FluidPolicyGapCommand.self, FluidDecouplingCommand.self]
   )
 }
 

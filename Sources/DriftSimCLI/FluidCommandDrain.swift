@@ -2,9 +2,22 @@ import ArgumentParser
 import DriftSimFluidValidation
 import Foundation
 import DriftSimInterference
+import DriftSimNumerics
 
 extension DrainFluidModel: ExpressibleByArgument {}
 extension FadingSampling: ExpressibleByArgument {}
+
+/// The explicit GSL steppers the coupled fluid may use (implicit ones need a Jacobian of a rough drift).
+enum CoupledODEMethod: String, ExpressibleByArgument, CaseIterable {
+  case rkf45, rkck, rk8pd
+  var method: ODEMethod {
+    switch self {
+    case .rkf45: return .rkf45
+    case .rkck: return .rkck
+    case .rk8pd: return .rk8pd
+    }
+  }
+}
 
 /// Parses `--initial-queues`: whole numbers of packets in 1…`DrainStudy.maximumInitialQueue`
 /// (a fractional backlog cannot be simulated, and `Int(1e20)` would trap).
@@ -30,7 +43,7 @@ struct FluidDrainCommand: ParsableCommand {
     discussion: """
       Every pair starts with Q(0) packets (for each value of --initial-queues, whole numbers in 1…100000); the scenario's arrivals, gains and γ (key gamma; targetSNRdB is ignored) are used with the fluid policy; R replications give the mean queue per epoch start (mean over pairs) with a 95 % Student-t band.
 
-      Two fluid models (--model decoupled|coupled|both). The decoupled (per-flow) ODE dq/dt = λ − κ E1(γ/(κ L J'(q))) ignores interference. The coupled ODE dq_k/dt = λ_k − E_g[min(κ ln(1 + SINR_k), N q_k)] runs Algorithm 3 (the scenario's powerUpdate, tolerance, maxIterations) at weights J'_k(q_k) on a fixed set of --fading-samples draws of the K² Rayleigh gains (--sampling antithetic or monte-carlo, seed --fading-seed); both are integrated with GSL rk8pd. The decoupled columns are always in the JSON (they cost nothing); the table and the SVG show the selected model(s).
+      Two fluid models (--model decoupled|coupled|both). The decoupled (per-flow) ODE dq/dt = λ − κ E1(γ/(κ L J'(q))) ignores interference. The coupled ODE dq_k/dt = λ_k − E_g[min(κ ln(1 + SINR_k), N q_k)] runs Algorithm 3 (the scenario's powerUpdate, tolerance, maxIterations) at weights J'_k(q_k) on a fixed set of --fading-samples draws of the K² Rayleigh gains (--sampling antithetic or monte-carlo, seed --fading-seed); the decoupled ODE is integrated with GSL rk8pd (tolerance 1e-10), the coupled one with --ode-method (default rkf45) at --ode-tolerance packets per step. The decoupled columns are always in the JSON (they cost nothing); the table and the SVG show the selected model(s).
 
       Reported per Q(0): sup_t |q̄_sim(t) − q̄_fluid(t)| / Q(0) for each fluid, and the epoch at which the simulated and the fluid mean queues first fall below the drain mark max(λ, 1). With the coupled model the Monte Carlo error is stated twice: the standard error of the drift at t = 0, and (unless --no-mc-check) the scaled sup-distance between the trajectories of two independent sample sets of the same size.
 
@@ -65,6 +78,12 @@ struct FluidDrainCommand: ParsableCommand {
   @Option(help: "Seed of the coupled fluid's fading sample set (default: the scenario's seed).")
   var fadingSeed: UInt64?
 
+  @Option(help: "Absolute local error per ODE step of the coupled fluid, packets (rkf45).")
+  var odeTolerance = 1e-3
+
+  @Option(help: "The coupled fluid's GSL stepper: rkf45, rkck or rk8pd.")
+  var odeMethod: CoupledODEMethod = .rkf45
+
   @Flag(help: "Skip the second coupled integration with an independent sample set (the trajectory's Monte Carlo error check).")
   var noMcCheck = false
 
@@ -82,6 +101,7 @@ struct FluidDrainCommand: ParsableCommand {
     if let horizon, !(1...DrainStudy.maximumHorizon).contains(horizon) {
       throw ValidationError("--horizon must be in 1…\(DrainStudy.maximumHorizon) epochs")
     }
+    guard odeTolerance > 0, odeTolerance.isFinite, odeTolerance <= 1 else { throw ValidationError("--ode-tolerance must be in (0, 1] packets") }
     guard (2...1_000_000).contains(fadingSamples) else { throw ValidationError("--fading-samples must be in 2…1000000") }
     if sampling == .antithetic && fadingSamples % 2 != 0 {
       throw ValidationError("--fading-samples must be even with --sampling antithetic (samples come in pairs)")
@@ -106,7 +126,8 @@ struct FluidDrainCommand: ParsableCommand {
     let scenario = try source.load()
     let start = Date()
     let options = CoupledDrainOptions(
-      samples: fadingSamples, sampling: sampling, seed: fadingSeed ?? scenario.seed, monteCarloCheck: !noMcCheck)
+      samples: fadingSamples, sampling: sampling, seed: fadingSeed ?? scenario.seed, monteCarloCheck: !noMcCheck,
+      method: odeMethod.method, absoluteTolerance: odeTolerance)
     var cases: [DrainCase] = []
     for (index, q0) in initialQueues.enumerated() {
       output.progress("drain: Q(0) = \(q0), K = \(scenario.pairs), γ = \(scenario.gamma), \(replications) replications, model \(model.rawValue)")

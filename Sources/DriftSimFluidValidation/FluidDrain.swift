@@ -161,9 +161,18 @@ public struct CoupledDrainOptions: Sendable {
   /// Also integrate with a second, independent sample set (seed + 1) and report the distance
   /// between the two trajectories: a direct measurement of the Monte Carlo error of the trajectory.
   public var monteCarloCheck: Bool
+  /// The ODE stepper and its absolute tolerance (packets); see `CoupledFluidModel.trajectory`.
+  public var method: ODEMethod
+  /// Absolute local error per step, packets.
+  public var absoluteTolerance: Double
 
   /// Creates the options.
-  public init(samples: Int = 1024, sampling: FadingSampling = .antithetic, seed: UInt64 = 1, monteCarloCheck: Bool = true) {
+  public init(
+    samples: Int = 1024, sampling: FadingSampling = .antithetic, seed: UInt64 = 1, monteCarloCheck: Bool = true, method: ODEMethod = .rkf45,
+    absoluteTolerance: Double = 1e-3
+  ) {
+    self.method = method
+    self.absoluteTolerance = absoluteTolerance
     self.samples = samples
     self.sampling = sampling
     self.seed = seed
@@ -292,13 +301,18 @@ public enum DrainStudy {
       coupledStart = try coupled.service(atQueues: [Double](repeating: q0, count: k))
       if let horizonEpochs {
         horizon = horizonEpochs
-        coupledPath = try coupled.trajectory(initialQueues: [Double](repeating: q0, count: k), horizon: Double(horizonEpochs))
+        coupledPath = try coupled.trajectory(
+          initialQueues: [Double](repeating: q0, count: k), horizon: Double(horizonEpochs), method: coupledOptions.method,
+          absoluteTolerance: coupledOptions.absoluteTolerance)
       } else {
         // Integrate until the mean queue is below the mark, then on to 1.5 × the later drain + 20;
         // a network that never drains (unstable) stops at 20 × the decoupled drain + 200 epochs.
         var markTime: Double? = nil
         let limit = min(Double(maximumHorizon), (20 * decoupledDrain).rounded(.up) + 200)
-        let path = try coupled.trajectory(initialQueues: [Double](repeating: q0, count: k), horizon: limit) { t, mean in
+        let path = try coupled.trajectory(
+          initialQueues: [Double](repeating: q0, count: k), horizon: limit, method: coupledOptions.method,
+          absoluteTolerance: coupledOptions.absoluteTolerance
+        ) { t, mean in
           if markTime == nil, mean < mark { markTime = t }
           guard let markTime else { return false }
           return t >= (1.5 * max(markTime, decoupledDrain)).rounded(.up) + 20
@@ -351,7 +365,9 @@ public enum DrainStudy {
         let clock = Date()
         let other = try CoupledFluidModel(
           scenario: scenario, policy: .fluid, samples: coupledModel.samples, sampling: coupledModel.sampling, seed: coupledOptions.seed &+ 1)
-        let second = try other.trajectory(initialQueues: [Double](repeating: q0, count: k), horizon: Double(coupledMean.count - 1))
+        let second = try other.trajectory(
+          initialQueues: [Double](repeating: q0, count: k), horizon: Double(coupledMean.count - 1), method: coupledOptions.method,
+          absoluteTolerance: coupledOptions.absoluteTolerance)
         check = supDistance(coupledMean, second.meanQueue, scale: q0).value
         wall += Date().timeIntervalSince(clock)
       }
