@@ -11,7 +11,7 @@ struct FluidDecouplingCommand: ParsableCommand {
     discussion: """
       For pairs 0 and 1 of the scenario (λ, L_kk, β, γ, κ; the scenario's crossGain is ignored) the two-pair MDP of docs/fluid-validation.md section 2 is solved by relative value iteration at L12 = L21 = 0 and at every --cross-gains value, on the same fading nodes and action grid. At each --queues state it reports h, J1 + J2, the gap h − (J1 + J2), and the coupling gap h_L − h_0, in which the single-pair (Theorem 1) gap and the discretisation error cancel. The order of the coupling gap in L is the least-squares slope of log(h_L − h_0) on log L with a 95 % Student-t interval.
 
-      Grid check: unless --check-truncation 0, L = 0 and --check-cross-gain are solved again at the check N and the coupling gaps compared. The defaults (N = 20, check N = 30, 144 fading nodes, δ = 1/4) take a few minutes on two cores; docs/coupled-fluid.md has the measured table.
+      Grid check: unless --check-truncation 0, L = 0 and --check-cross-gain are solved again at the check N and the coupling gaps compared. The defaults (N = 16, check N = 24, 4 × 4 × 2 × 2 = 64 fading nodes, δ = 1/2) take a few minutes on two cores; docs/coupled-fluid.md has the measured table.
 
       JSON: {"arrivalRates", "beta", "gamma", "directGains", "kappa", "truncation", "fadingNodes", "actionStep", "solves": [{"crossGain", "truncation", "theta", "iterations", "converged", "wallSeconds"}], "points": [{"crossGain", "q1", "q2", "h", "J1PlusJ2", "gap", "relativeGap", "couplingGap", "relativeCouplingGap"}], "fits": [{"q1", "q2", "order", "order95", "crossGains", "maxResidual"}], "truncationCheck": [{"crossGain", "q1", "q2", "couplingGap", "couplingGapCheck", "relativeDifference"}], "wallSeconds"}.
 
@@ -29,25 +29,25 @@ struct FluidDecouplingCommand: ParsableCommand {
   @Option(
     help: ArgumentHelp("Queue states q1:q2 (packets), comma-separated, e.g. 4:4,8:0.", valueName: "q1:q2,…"),
     transform: parseQueuePairs)
-  var queues: [[Int]] = [[4, 4], [8, 8], [12, 12], [8, 0], [12, 0]]
+  var queues: [[Int]] = [[3, 3], [6, 6], [9, 9], [6, 0], [9, 0]]
 
   @Option(help: "N per queue of the two-pair MDP (4…200).")
-  var truncation = 20
+  var truncation = 16
 
   @Option(help: "N of the grid check (0: no check; else 4…200, ≠ N).")
-  var checkTruncation = 30
+  var checkTruncation = 24
 
   @Option(help: "Cross gain of the grid check (> 0).")
   var checkCrossGain = 0.1
 
   @Option(help: "Gauss–Laguerre nodes per direct gain (1…40).")
-  var directNodes = 6
+  var directNodes = 4
 
   @Option(help: "Gauss–Laguerre nodes per cross gain (1…40).")
   var crossNodes = 2
 
   @Option(help: "Step δ of the served-amount grid, packets (1/64…1).")
-  var actionStep = 0.25
+  var actionStep = 0.5
 
   @Option(help: "Span tolerance of relative value iteration (relative to max|h|, 1e-15…1e-3).")
   var tolerance = 1e-10

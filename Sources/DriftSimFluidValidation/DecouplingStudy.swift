@@ -24,8 +24,8 @@ public struct DecouplingStudyOptions: Sendable {
 
   /// Creates the options; the defaults finish in a few minutes on two cores (measured in the docs).
   public init(
-    crossGains: [Double] = [0, 0.01, 0.03, 0.1, 0.3], queues: [[Int]] = [[4, 4], [8, 8], [12, 12], [8, 0], [12, 0]], truncation: Int = 20,
-    checkTruncation: Int? = 30, checkCrossGain: Double = 0.1, fadingNodes: (direct: Int, cross: Int) = (6, 2), actionStep: Double = 0.25,
+    crossGains: [Double] = [0, 0.01, 0.03, 0.1, 0.3], queues: [[Int]] = [[3, 3], [6, 6], [9, 9], [6, 0], [9, 0]], truncation: Int = 16,
+    checkTruncation: Int? = 24, checkCrossGain: Double = 0.1, fadingNodes: (direct: Int, cross: Int) = (4, 2), actionStep: Double = 0.5,
     valueIteration: ValueIterationOptions = ValueIterationOptions(relativeTolerance: 1e-10)
   ) {
     self.crossGains = crossGains
