@@ -19,6 +19,10 @@ public struct CoupledServiceEstimate: Sendable, Codable, Equatable {
   /// Its standard error (sample standard deviation / √M, or over antithetic pairs / √(M/2)),
   /// packets per epoch: the Monte Carlo error of the drift.
   public var standardError: [Double]
+  /// The standard error of the mean over pairs of the service, (1/K) Σ_k r_k (packets per epoch):
+  /// the Monte Carlo error of the drift of the mean queue (smaller than the per-pair errors / √K
+  /// when the pairs' rates are negatively correlated through interference).
+  public var meanOverPairsStandardError: Double
   /// Fraction of samples in which Algorithm 3 stopped at its iteration cap.
   public var nonConvergedFraction: Double
   /// Mean Algorithm 3 iterations per sample.
@@ -176,6 +180,7 @@ public struct CoupledFluidModel: Sendable {
     let interferenceFree = (0..<k).allSatisfy { i in (0..<k).allSatisfy { j in i == j || pathGains[i * k + j] == 0 } }
     var sum = [Double](repeating: 0, count: k), sumSquares = [Double](repeating: 0, count: k)
     var previous = [Double](repeating: 0, count: k)
+    var pooled = 0.0, pooledSquares = 0.0, pooledPrevious = 0.0
     var iterations = 0, nonConverged = 0
     let perSample = k * k
     try gains.withUnsafeBufferPointer { all in
@@ -194,8 +199,10 @@ public struct CoupledFluidModel: Sendable {
               if !outcome.converged { nonConverged += 1 }
             }
             let sinr = allocator.sinr
+            var total = 0.0
             for i in 0..<k {
               let rate = min(kappa * Foundation.log1p(sinr[i]), capRate[i])
+              total += rate
               guard rate.isFinite else {
                 throw FluidValidationError("coupled fluid: non-finite service for pair \(i) at queues \(q) (fading sample \(s))")
               }
@@ -213,6 +220,19 @@ public struct CoupledFluidModel: Sendable {
                 sumSquares[i] += rate * rate
               }
             }
+            let average = total / Double(k)
+            if sampling == .antithetic {
+              if s % 2 == 0 {
+                pooledPrevious = average
+              } else {
+                let mean = (pooledPrevious + average) / 2
+                pooled += mean
+                pooledSquares += mean * mean
+              }
+            } else {
+              pooled += average
+              pooledSquares += average * average
+            }
           }
         }
       }
@@ -223,8 +243,10 @@ public struct CoupledFluidModel: Sendable {
       let variance = max(sumSquares[i] / units - means[i] * means[i], 0) * units / (units - 1)
       return (variance / units).squareRoot()
     }
+    let pooledMean = pooled / units
+    let pooledVariance = max(pooledSquares / units - pooledMean * pooledMean, 0) * units / (units - 1)
     return CoupledServiceEstimate(
-      meanService: means, standardError: errors, nonConvergedFraction: Double(nonConverged) / Double(samples),
+      meanService: means, standardError: errors, meanOverPairsStandardError: (pooledVariance / units).squareRoot(), nonConvergedFraction: Double(nonConverged) / Double(samples),
       meanIterations: Double(iterations) / Double(samples))
   }
 

@@ -198,6 +198,11 @@ public struct CoupledDrainFluid: Sendable, Codable {
   public var driftAtStart: Double
   /// Mean over pairs of the standard error of the service estimate at t = 0 (packets per epoch).
   public var driftStandardErrorAtStart: Double
+  /// The standard error at t = 0 of the drift of the mean-over-pairs queue (packets per epoch).
+  public var meanDriftStandardErrorAtStart: Double
+  /// The Monte Carlo error of the scaled trajectory this predicts: the drift's sample-set bias is
+  /// persistent, so the error grows like SE · t up to the drain; SE(0) · (coupled drain mark) / Q(0).
+  public var predictedMonteCarloErrorScaled: Double?
   /// Fraction of samples at t = 0 where Algorithm 3 hit its iteration cap.
   public var nonConvergedFractionAtStart: Double
   /// Mean Algorithm 3 iterations per sample at t = 0.
@@ -377,6 +382,8 @@ public enum DrainStudy {
         drainMarkEpoch: firstBelow(coupledMean, mark), samples: coupledModel.samples, sampling: coupledModel.sampling,
         driftAtStart: (0..<k).map { lambdas[$0] - coupledStart.meanService[$0] }.reduce(0, +) / perPair,
         driftStandardErrorAtStart: coupledStart.standardError.reduce(0, +) / perPair,
+        meanDriftStandardErrorAtStart: coupledStart.meanOverPairsStandardError,
+        predictedMonteCarloErrorScaled: firstBelow(coupledMean, mark).map { coupledStart.meanOverPairsStandardError * $0 / q0 },
         nonConvergedFractionAtStart: coupledStart.nonConvergedFraction, meanIterationsAtStart: coupledStart.meanIterations,
         driftEvaluations: coupledPath.driftEvaluations, monteCarloCheckSupScaled: check, wallSeconds: wall)
     }
