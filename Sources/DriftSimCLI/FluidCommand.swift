@@ -20,7 +20,10 @@ struct FluidCommand: ParsableCommand {
 
       The discrete model, the methods and measured tables are in docs/fluid-validation.md.
       """,
-    subcommands: [FluidValueIterationCommand.self, FluidTwoPairCommand.self, FluidDrainCommand.self, FluidPolicyGapCommand.self]
+    subcommands: [
+      FluidValueIterationCommand.self, FluidTwoPairCommand.self, FluidDrainCommand.self, FluidPolicyGapCommand.self,
+      FluidDecouplingCommand.self,
+    ]
   )
 }
 
