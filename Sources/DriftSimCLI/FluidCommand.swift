@@ -14,11 +14,13 @@ struct FluidCommand: ParsableCommand {
 
       two-pair: the same for two interfering pairs (K = 2), V(q1, q2) − V(0, 0) against J1(q1) + J2(q2).
 
-      drain: packet-level drains from a backlog Q(0) against the fluid ODE (Theorem 2).
+      drain: packet-level drains from a backlog Q(0) against the per-flow (decoupled) fluid ODE of Theorem 2 and the coupled fluid of Algorithm 3 on fixed fading samples (--model).
+
+      decoupling: how the two-pair relative value function departs from J1 + J2 as the cross gain L grows, with the fitted order in L.
 
       policy-gap: the fluid policy's average cost against the optimum θ (K = 1).
 
-      The discrete model, the methods and measured tables are in docs/fluid-validation.md.
+      The discrete model, the methods and measured tables are in docs/fluid-validation.md and docs/coupled-fluid.md.
       """,
     subcommands: [
       FluidValueIterationCommand.self, FluidTwoPairCommand.self, FluidDrainCommand.self, FluidPolicyGapCommand.self,
