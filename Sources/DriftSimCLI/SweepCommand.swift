@@ -111,10 +111,19 @@ func checkOutputFile(_ path: String, option: String) throws {
   _ = try OutputPath.check(path, option: option)
 }
 
-/// Checks an output directory before any work: an existing writable directory, or one that can
-/// be created (it is created now, so a bad path fails before the sweep starts).
+/// Checks an output directory before any work: an existing writable directory, or a new one
+/// whose parent directory exists and is writable (created later by the sweep, never a whole chain
+/// of missing parents: a typo must not grow a tree).
 func checkOutputDirectory(_ path: String, option: String) throws {
-  try OutputPath.checkDirectory(path, option: option)
+  if FileManager.default.fileExists(atPath: path) {
+    try OutputPath.checkDirectory(path, option: option, create: false)
+    return
+  }
+  let parent = OutputPath.parent(of: path)
+  guard FileManager.default.fileExists(atPath: parent) else {
+    throw DriftSimError("\(option) \(path): the parent directory '\(parent)' does not exist")
+  }
+  try OutputPath.checkDirectory(parent, option: option, create: false)
 }
 
 /// Prints the merged table (stdout, or stderr with --json -).

@@ -246,7 +246,7 @@ public struct OutputPath: Sendable, Equatable, CustomStringConvertible {
 
   /// The directory part of `path` ("." for a bare name, "/" for a file in the root). Written by
   /// hand: Foundation's `deletingLastPathComponent` traps on one-character names such as "-".
-  static func parent(of path: String) -> String {
+  public static func parent(of path: String) -> String {
     var trimmed = Substring(path)
     while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
     guard let slash = trimmed.lastIndex(of: "/") else { return "." }
