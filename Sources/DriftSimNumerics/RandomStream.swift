@@ -290,7 +290,22 @@ public final class RandomStreamBank {
   /// Fills `buffer` with Rayleigh-fading power gains from stream `index`, in order: the same values
   /// as that many calls of `rayleighPowerGain(index)`.
   @inlinable public func fillRayleighPowerGains(_ index: Int, _ buffer: UnsafeMutableBufferPointer<Double>) {
-    for i in buffer.indices { buffer[i] = -log1p(-uniform(index)) }
+    guard let states = taus2States else {
+      for i in buffer.indices { buffer[i] = gsl_ran_exponential(generators[index], 1.0) }
+      return
+    }
+    // The state stays in registers for the whole batch (a store into `buffer` could otherwise
+    // alias it and force a reload per draw); it is written back once at the end.
+    let state = states[index]
+    var local = (state[0], state[1], state[2])
+    withUnsafeMutablePointer(to: &local) { words in
+      words.withMemoryRebound(to: UInt.self, capacity: 3) { s in
+        for i in buffer.indices { buffer[i] = -log1p(-(Double(Self.taus2Next(s)) * 0x1p-32)) }
+      }
+    }
+    state[0] = local.0
+    state[1] = local.1
+    state[2] = local.2
   }
 
   /// A Poisson draw with mean `mean` from stream `index`.
