@@ -361,17 +361,14 @@ struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copy
     }
     // Draw this slot's fading at every receiver: all non-zero links, whatever the policy, in
     // transmitter order (zero links keep their zero gain and draw nothing).
-    let gains = work.gains, pathGains = work.pathGains, links = work.fadingLinks, draws = work.fadingDraws
+    let gains = work.gains, pathGains = work.pathGains, links = work.fadingLinks
     var link = 0
     for receiver in 0..<k {
       let end = work.fadingLinkEnd[receiver]
-      fadingStreams.fillRayleighPowerGains(receiver, UnsafeMutableBufferPointer(start: draws, count: end - link))
-      var d = 0
       while link < end {
         let index = links[link]
-        gains[index] = pathGains[index] * draws[d]
+        gains[index] = pathGains[index] * fadingStreams.rayleighPowerGain(receiver)
         link &+= 1
-        d &+= 1
       }
       work.bitsAtSlotStart[receiver] = work.queueBits[receiver]
       work.packetsAtSlotStart[receiver] = queues.count(receiver)

@@ -138,8 +138,6 @@ final class SlotWorkspace {
   let fadingLinks: UnsafeMutablePointer<Int>
   /// End (exclusive) in `fadingLinks` of receiver k's links; receiver k's start at the end of k − 1.
   let fadingLinkEnd: UnsafeMutablePointer<Int>
-  /// Exp(1) draws of one receiver's links in the current slot (at most K).
-  let fadingDraws: UnsafeMutablePointer<Double>
 
   init(pairs: Int, pathGains: [Double]) {
     self.pairs = pairs
@@ -160,7 +158,6 @@ final class SlotWorkspace {
     bitsServed = zeros(pairs)
     fadingLinks = .allocate(capacity: max(pairs * pairs, 1))
     fadingLinkEnd = .allocate(capacity: max(pairs, 1))
-    fadingDraws = zeros(max(pairs, 1))
     var links = 0
     for receiver in 0..<pairs {
       for transmitter in 0..<pairs where pathGains[receiver * pairs + transmitter] != 0 {
@@ -176,7 +173,6 @@ final class SlotWorkspace {
     packetsAtSlotStart.deallocate()
     fadingLinks.deallocate()
     fadingLinkEnd.deallocate()
-    fadingDraws.deallocate()
   }
 }
 

@@ -294,18 +294,19 @@ public final class RandomStreamBank {
       for i in buffer.indices { buffer[i] = gsl_ran_exponential(generators[index], 1.0) }
       return
     }
-    // The state stays in registers for the whole batch (a store into `buffer` could otherwise
-    // alias it and force a reload per draw); it is written back once at the end.
+    // The state stays in locals for the whole batch and is written back once at the end.
     let state = states[index]
-    var local = (state[0], state[1], state[2])
-    withUnsafeMutablePointer(to: &local) { words in
-      words.withMemoryRebound(to: UInt.self, capacity: 3) { s in
-        for i in buffer.indices { buffer[i] = -log1p(-(Double(Self.taus2Next(s)) * 0x1p-32)) }
-      }
+    var s1 = state[0], s2 = state[1], s3 = state[2]
+    let mask: UInt = 0xFFFF_FFFF
+    for i in buffer.indices {
+      s1 = (((s1 & 4_294_967_294) << 12) & mask) ^ ((((s1 << 13) & mask) ^ s1) >> 19)
+      s2 = (((s2 & 4_294_967_288) << 4) & mask) ^ ((((s2 << 2) & mask) ^ s2) >> 25)
+      s3 = (((s3 & 4_294_967_280) << 17) & mask) ^ ((((s3 << 3) & mask) ^ s3) >> 11)
+      buffer[i] = -log1p(-(Double(UInt32(truncatingIfNeeded: s1 ^ s2 ^ s3)) * 0x1p-32))
     }
-    state[0] = local.0
-    state[1] = local.1
-    state[2] = local.2
+    state[0] = s1
+    state[1] = s2
+    state[2] = s3
   }
 
   /// A Poisson draw with mean `mean` from stream `index`.
