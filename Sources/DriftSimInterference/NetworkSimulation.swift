@@ -116,6 +116,28 @@ public struct NoRecorder: NetworkRecorder {
   public var stopRequested: Bool { false }
 }
 
+/// Forwards every call to a recorder whose type the simulation is not specialised for (one
+/// dynamic dispatch per record, as with an existential).
+struct ForwardingRecorder: NetworkRecorder {
+  let base: any NetworkRecorder
+  var recordsPackets: Bool { base.recordsPackets }
+  var recordsEpochs: Bool { base.recordsEpochs }
+  var recordsSlots: Bool { base.recordsSlots }
+  func packetArrived(pair: Int, packetID: UInt64, time: Double, bits: Double) {
+    base.packetArrived(pair: pair, packetID: packetID, time: time, bits: bits)
+  }
+  func packetDeparted(pair: Int, packetID: UInt64, time: Double, delay: Double) {
+    base.packetDeparted(pair: pair, packetID: packetID, time: time, delay: delay)
+  }
+  func epochStarted(pair: Int, time: Double, queueBits: Double, weight: Double) {
+    base.epochStarted(pair: pair, time: time, queueBits: queueBits, weight: weight)
+  }
+  func slotServed(pair: Int, time: Double, power: Double, sinr: Double, bitsServed: Double) {
+    base.slotServed(pair: pair, time: time, power: power, sinr: sinr, bitsServed: bitsServed)
+  }
+  var stopRequested: Bool { base.stopRequested }
+}
+
 /// Statistics of one pair over the measurement window (after warm-up).
 public struct PairStatistics: Sendable {
   /// Delays (seconds) of packets that left in the window, in departure order.
@@ -214,11 +236,16 @@ public struct NetworkSimulation<Policy: PowerPolicy> {
   /// - Throws: `SimulationError` if the queue exceeded `maxQueuePackets`, the policy failed or the
   ///   recorder asked to stop.
   public mutating func run() throws(SimulationError) -> ReplicationResult {
-    if let recorder { return try execute(recorder) }
-    return try execute(NoRecorder())
+    // Each call below is specialised for a concrete recorder type. Opening the existential
+    // instead would run the replication unspecialised in its recorder (every field access through
+    // runtime layout, ~25 % slower with a trace), so the trace writer is matched by type and any
+    // other recorder goes through a forwarding wrapper.
+    guard let recorder else { return try execute(NoRecorder()) }
+    if let trace = recorder as? NetworkTraceRecorder { return try execute(trace) }
+    return try execute(ForwardingRecorder(base: recorder))
   }
 
-  /// Runs with the recorder's concrete type (the existential is opened once, here).
+  /// Runs with the given recorder type.
   private func execute<Recorder: NetworkRecorder>(_ recorder: Recorder) throws(SimulationError) -> ReplicationResult {
     var replication = NetworkReplication(
       scenario: scenario, parameters: parameters, policy: policy, seed: seed, recorder: recorder, progress: progress)
