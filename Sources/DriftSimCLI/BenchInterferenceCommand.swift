@@ -14,6 +14,8 @@ struct BenchInterferenceCommand: ParsableCommand {
 
       With --c-baselines DIR (the directory where tools/bench/interference.sh builds interference_c and interference_fast_c), every trace-off repetition is followed by the matching C loop on the same epochs, so both see the same machine load, and the report gives the ratio of the medians: interference-free against the xoshiro256+ (−log U) loop and the GSL taus2 loop, every paper-preset policy against the xoshiro256+ loop's paper mode (Algorithm 3 with weight 1, crossGain 0.1, same γ).
 
+      --clock cpu divides the epochs by the process's CPU time instead of the wall-clock time, for DriftSim and the C loops alike (each run is single-threaded): on a machine shared with other work the wall clock counts time spent waiting for a core, the CPU clock does not.
+
       Example: tools/bench/interference.sh builds both and runs 'driftsim bench interference --c-baselines tools/bench --epochs 100000 --repetitions 5'.
       """
   )
@@ -32,6 +34,14 @@ struct BenchInterferenceCommand: ParsableCommand {
 
   @Option(help: ArgumentHelp("Directory holding the built C loops interference_c and interference_fast_c.", valueName: "dir"))
   var cBaselines: String?
+
+  /// Which clock a rate divides by.
+  enum Clock: String, ExpressibleByArgument, CaseIterable, Encodable {
+    case wall, cpu
+  }
+
+  @Option(help: "Clock for epochs/s: wall (elapsed) or cpu (the process's CPU time; use on a busy machine).")
+  var clock: Clock = .wall
 
   @OptionGroup var output: OutputOptions
 
@@ -65,6 +75,7 @@ struct BenchInterferenceCommand: ParsableCommand {
     var epochs: Int
     var repetitions: Int
     var gamma: Double
+    var clock: Clock
     var optimized: Bool
     var cases: [Case]
   }
@@ -82,11 +93,18 @@ struct BenchInterferenceCommand: ParsableCommand {
     }
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    struct Output: Decodable { var epochsPerSecond: Double }
+    struct Output: Decodable { var epochsPerSecond: Double; var cpuEpochsPerSecond: Double }
     guard process.terminationStatus == 0, let parsed = try? JSONDecoder().decode(Output.self, from: data) else {
       throw DriftSimError("--c-baselines: \(program) \(arguments.joined(separator: " ")) failed (exit \(process.terminationStatus))")
     }
-    return parsed.epochsPerSecond
+    return clock == .cpu ? parsed.cpuEpochsPerSecond : parsed.epochsPerSecond
+  }
+
+  /// The process's CPU time in seconds (user + system).
+  static func cpuSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
   }
 
   func run() throws {
@@ -117,10 +135,12 @@ struct BenchInterferenceCommand: ParsableCommand {
       for repetition in 0..<repetitions {
         let path = "\(directory)/driftsim-bench-\(getpid()).dstrace"
         let recorder = level == .off ? nil : try NetworkTraceRecorder(path: path, scenario: scenario, gamma: caseGamma, softwareVersion: "bench")
-        let start = DispatchTime.now()
+        let start = DispatchTime.now(), cpuStart = Self.cpuSeconds()
         let result = try NetworkRun.runReplication(scenario, gamma: caseGamma, seed: replicationSeed(base: 1, replication: repetition), recorder: recorder)
         if let recorder { _ = try recorder.writer.finish(interrupted: false) }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9
+        let seconds =
+          clock == .cpu
+          ? Self.cpuSeconds() - cpuStart : Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) * 1e-9
         if recorder != nil {
           let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int).flatMap { $0 }
           bytes = size.map { Double($0) / Double(epochs) }
@@ -172,6 +192,6 @@ struct BenchInterferenceCommand: ParsableCommand {
         }
       }
     }
-    try output.writeJSON(Report(epochs: epochs, repetitions: repetitions, gamma: gamma, optimized: !isDebugBuild, cases: cases))
+    try output.writeJSON(Report(epochs: epochs, repetitions: repetitions, gamma: gamma, clock: clock, optimized: !isDebugBuild, cases: cases))
   }
 }
