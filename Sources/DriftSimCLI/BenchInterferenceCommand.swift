@@ -49,6 +49,11 @@ struct BenchInterferenceCommand: ParsableCommand {
     guard epochs >= 10 else { throw ValidationError("--epochs must be at least 10") }
     guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
     guard gamma > 0 else { throw ValidationError("--gamma must be positive") }
+    if let directory = cBaselines {
+      for program in ["interference_c", "interference_fast_c"] where !FileManager.default.isExecutableFile(atPath: "\(directory)/\(program)") {
+        throw ValidationError("--c-baselines: \(directory)/\(program) is not an executable (build it with tools/bench/interference.sh)")
+      }
+    }
   }
 
   /// One C loop's figures for a case.
