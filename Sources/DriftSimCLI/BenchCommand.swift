@@ -109,7 +109,7 @@ struct BenchCTMCCommand: ParsableCommand {
   var arguments: [String] = []
 
   func run() throws {
-    var command = try MeanFieldBenchCommand.parse(arguments)
+    let command = try MeanFieldBenchCommand.parse(arguments)
     try command.run()
   }
 }

@@ -79,7 +79,11 @@ public final class ProgressCounter: @unchecked Sendable {
 
 /// Receives the records of a run as it happens (the trace writer implements it). Calls are made
 /// only for the levels the sink asks for.
-public protocol NetworkRecorder: AnyObject {
+///
+/// The simulation is generic over its recorder, so the slot loop calls a concrete type (no
+/// existential, no optional): a run without a trace uses `NoRecorder`, whose calls compile to
+/// nothing.
+public protocol NetworkRecorder {
   /// Whether packet arrivals and departures are wanted.
   var recordsPackets: Bool { get }
   /// Whether per-epoch queue and weight records are wanted.
@@ -96,6 +100,42 @@ public protocol NetworkRecorder: AnyObject {
   func slotServed(pair: Int, time: Double, power: Double, sinr: Double, bitsServed: Double)
   /// Whether the run should stop now (e.g. SIGINT); polled once per epoch.
   var stopRequested: Bool { get }
+}
+
+/// The recorder of a run without a trace: it asks for no records and never requests a stop.
+public struct NoRecorder: NetworkRecorder {
+  /// Creates the no-op recorder.
+  public init() {}
+  public var recordsPackets: Bool { false }
+  public var recordsEpochs: Bool { false }
+  public var recordsSlots: Bool { false }
+  @inline(__always) public func packetArrived(pair: Int, packetID: UInt64, time: Double, bits: Double) {}
+  @inline(__always) public func packetDeparted(pair: Int, packetID: UInt64, time: Double, delay: Double) {}
+  @inline(__always) public func epochStarted(pair: Int, time: Double, queueBits: Double, weight: Double) {}
+  @inline(__always) public func slotServed(pair: Int, time: Double, power: Double, sinr: Double, bitsServed: Double) {}
+  public var stopRequested: Bool { false }
+}
+
+/// Forwards every call to a recorder whose type the simulation is not specialised for (one
+/// dynamic dispatch per record, as with an existential).
+struct ForwardingRecorder: NetworkRecorder {
+  let base: any NetworkRecorder
+  var recordsPackets: Bool { base.recordsPackets }
+  var recordsEpochs: Bool { base.recordsEpochs }
+  var recordsSlots: Bool { base.recordsSlots }
+  func packetArrived(pair: Int, packetID: UInt64, time: Double, bits: Double) {
+    base.packetArrived(pair: pair, packetID: packetID, time: time, bits: bits)
+  }
+  func packetDeparted(pair: Int, packetID: UInt64, time: Double, delay: Double) {
+    base.packetDeparted(pair: pair, packetID: packetID, time: time, delay: delay)
+  }
+  func epochStarted(pair: Int, time: Double, queueBits: Double, weight: Double) {
+    base.epochStarted(pair: pair, time: time, queueBits: queueBits, weight: weight)
+  }
+  func slotServed(pair: Int, time: Double, power: Double, sinr: Double, bitsServed: Double) {
+    base.slotServed(pair: pair, time: time, power: power, sinr: sinr, bitsServed: bitsServed)
+  }
+  var stopRequested: Bool { base.stopRequested }
 }
 
 /// Statistics of one pair over the measurement window (after warm-up).
@@ -156,14 +196,76 @@ public struct SimulationError: Error, CustomStringConvertible, Sendable {
 /// Random streams per replication seed s: arrivals of pair k `StreamID(1, k)`, sizes `StreamID(2, k)`,
 /// fading at receiver k `StreamID(3, k)`. Every slot draws all non-zero gains whatever the policy,
 /// so policies at the same seed see the same channels and arrivals (common random numbers).
-public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
+///
+/// A `NetworkSimulation` is a value that describes one replication (scenario, policy, seed,
+/// recorder); it holds no simulation state, so copies are independent. `run()` builds the state —
+/// queues, slot buffers, allocator, streams — in a non-copyable `NetworkReplication` that owns
+/// them alone, specialised for the recorder's concrete type.
+public struct NetworkSimulation<Policy: PowerPolicy> {
   /// Events of the network.
-  public enum Event: Sendable {
-    /// A packet arrives at a pair.
-    case arrival(pair: Int32)
-    /// A slot boundary.
-    case slotBoundary
+  public typealias Event = NetworkEvent
+
+  let parameters: NetworkParameters
+  let scenario: Scenario
+  let policy: Policy
+  let seed: UInt64
+  let recorder: (any NetworkRecorder)?
+  let progress: ProgressCounter?
+
+  /// Sets up a replication.
+  /// - Parameters:
+  ///   - scenario: the validated scenario (its `epochs`, `warmupEpochs` and iteration settings).
+  ///   - parameters: the resolved network (with the γ to use).
+  ///   - policy: the power policy.
+  ///   - seed: this replication's seed (see `replicationSeed`).
+  ///   - recorder: a trace sink, or nil.
+  ///   - progress: a shared epoch counter, or nil.
+  public init(
+    scenario: Scenario, parameters: NetworkParameters, policy: Policy, seed: UInt64,
+    recorder: (any NetworkRecorder)? = nil, progress: ProgressCounter? = nil
+  ) {
+    self.scenario = scenario
+    self.parameters = parameters
+    self.policy = policy
+    self.seed = seed
+    self.recorder = recorder
+    self.progress = progress
   }
+
+  /// Runs the replication to its end (or until it fails) and returns its statistics.
+  /// - Throws: `SimulationError` if the queue exceeded `maxQueuePackets`, the policy failed or the
+  ///   recorder asked to stop.
+  public mutating func run() throws(SimulationError) -> ReplicationResult {
+    // Each call below is specialised for a concrete recorder type. Opening the existential
+    // instead would run the replication unspecialised in its recorder (every field access through
+    // runtime layout, ~25 % slower with a trace), so the trace writer is matched by type and any
+    // other recorder goes through a forwarding wrapper.
+    guard let recorder else { return try execute(NoRecorder()) }
+    if let trace = recorder as? NetworkTraceRecorder { return try execute(trace) }
+    return try execute(ForwardingRecorder(base: recorder))
+  }
+
+  /// Runs with the given recorder type.
+  private func execute<Recorder: NetworkRecorder>(_ recorder: Recorder) throws(SimulationError) -> ReplicationResult {
+    var replication = NetworkReplication(
+      scenario: scenario, parameters: parameters, policy: policy, seed: seed, recorder: recorder, progress: progress)
+    return try replication.run()
+  }
+}
+
+/// Events of the network.
+public enum NetworkEvent: Sendable {
+  /// A packet arrives at a pair.
+  case arrival(pair: Int32)
+  /// A slot boundary.
+  case slotBoundary
+}
+
+/// The state of one running replication (see `NetworkSimulation`). Non-copyable: it owns its
+/// queues, slot buffers, allocator and random streams (reference types over raw memory, so the
+/// slot loop pays no copy-on-write checks), and no copy can alias them.
+struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copyable, EventHandler {
+  typealias Event = NetworkEvent
 
   let parameters: NetworkParameters
   let scenario: Scenario
@@ -189,22 +291,14 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
   var queueQuarterSums = [Double](repeating: 0, count: 4)
   var queueQuarterCounts = [Int](repeating: 0, count: 4)
   /// Set when the run had to stop (unstable queue, numerical failure, interruption).
-  public private(set) var failure: SimulationError?
-  let recorder: (any NetworkRecorder)?
+  private(set) var failure: SimulationError?
+  let recorder: Recorder
   let progress: ProgressCounter?
   var epochsSinceProgress = 0
 
-  /// Sets up a replication.
-  /// - Parameters:
-  ///   - scenario: the validated scenario (its `epochs`, `warmupEpochs` and iteration settings).
-  ///   - parameters: the resolved network (with the γ to use).
-  ///   - policy: the power policy.
-  ///   - seed: this replication's seed (see `replicationSeed`).
-  ///   - recorder: a trace sink, or nil.
-  ///   - progress: a shared epoch counter, or nil.
-  public init(
-    scenario: Scenario, parameters: NetworkParameters, policy: Policy, seed: UInt64,
-    recorder: (any NetworkRecorder)? = nil, progress: ProgressCounter? = nil
+  init(
+    scenario: Scenario, parameters: NetworkParameters, policy: Policy, seed: UInt64, recorder: Recorder,
+    progress: ProgressCounter?
   ) {
     self.scenario = scenario
     self.parameters = parameters
@@ -218,9 +312,9 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
     for i in 0..<k { pathGains[i * k + i] = parameters.directGain[i] }
     work = SlotWorkspace(pairs: k, pathGains: pathGains)
     allocator = PowerAllocator(pairs: k)
-    recordPackets = recorder?.recordsPackets ?? false
-    recordEpochs = recorder?.recordsEpochs ?? false
-    recordSlots = recorder?.recordsSlots ?? false
+    recordPackets = recorder.recordsPackets
+    recordEpochs = recorder.recordsEpochs
+    recordSlots = recorder.recordsSlots
     totalSlots = scenario.epochs * parameters.slotsPerEpoch
     warmupSlots = scenario.warmupEpochs * parameters.slotsPerEpoch
     result = ReplicationResult(
@@ -231,7 +325,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
   }
 
   /// Schedules the first arrivals and the first slot boundary.
-  public mutating func start(_ simulator: inout Simulator<Event>) {
+  mutating func start(_ simulator: inout Simulator<Event>) {
     let backlog = scenario.initialQueuePackets.resolved(pairs: parameters.pairs)!
     for k in 0..<parameters.pairs where backlog[k] > 0 {
       for _ in 0..<Int(backlog[k]) {
@@ -240,7 +334,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
         nextPacketID &+= 1
         queues.push(k, id: id, arrivalTime: 0, bits: bits)
         work.queueBits[k] += bits
-        if recordPackets { recorder!.packetArrived(pair: k, packetID: id, time: 0, bits: bits) }
+        if recordPackets { recorder.packetArrived(pair: k, packetID: id, time: 0, bits: bits) }
       }
     }
     for k in 0..<parameters.pairs where parameters.arrivalRatePerSecond[k] > 0 {
@@ -250,7 +344,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
     simulator.schedule(.slotBoundary, at: 0)
   }
 
-  public mutating func handle(_ event: Event, simulator: inout Simulator<Event>) {
+  mutating func handle(_ event: Event, simulator: inout Simulator<Event>) {
     switch event {
     case let .arrival(pair):
       arrive(pair: Int(pair), simulator: &simulator)
@@ -270,7 +364,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
       result.pairs[k].arrivals += 1
       result.pairs[k].packetsPresent.record(Double(queues.count(k)), at: now)
     }
-    if recordPackets { recorder!.packetArrived(pair: k, packetID: id, time: now, bits: bits) }
+    if recordPackets { recorder.packetArrived(pair: k, packetID: id, time: now, bits: bits) }
     simulator.schedule(.arrival(pair: Int32(k)), after: arrivalStreams.exponential(k, mean: 1 / parameters.arrivalRatePerSecond[k]))
   }
 
@@ -292,13 +386,16 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
         return
       }
     }
-    // Draw this slot's fading at every receiver: all non-zero links, whatever the policy.
-    let gains = work.gains, pathGains = work.pathGains
+    // Draw this slot's fading at every receiver: all non-zero links, whatever the policy, in
+    // transmitter order (zero links keep their zero gain and draw nothing).
+    let gains = work.gains, pathGains = work.pathGains, links = work.fadingLinks
+    var link = 0
     for receiver in 0..<k {
-      let row = receiver * k
-      for transmitter in 0..<k {
-        let pathGain = pathGains[row + transmitter]
-        gains[row + transmitter] = pathGain == 0 ? 0 : pathGain * fadingStreams.rayleighPowerGain(receiver)
+      let end = work.fadingLinkEnd[receiver]
+      while link < end {
+        let index = links[link]
+        gains[index] = pathGains[index] * fadingStreams.rayleighPowerGain(receiver)
+        link &+= 1
       }
       work.bitsAtSlotStart[receiver] = work.queueBits[receiver]
       work.packetsAtSlotStart[receiver] = queues.count(receiver)
@@ -353,7 +450,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
         work.bitsServed[pair] += served
       }
       if recordSlots {
-        recorder!.slotServed(pair: pair, time: startTime, power: power, sinr: sinrs[pair], bitsServed: served)
+        recorder.slotServed(pair: pair, time: startTime, power: power, sinr: sinrs[pair], bitsServed: served)
       }
     }
     if inWindow {
@@ -388,7 +485,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
       result.pairs[pair].delay.add(delay)
       result.pooledDelay.add(delay)
     }
-    if recordPackets { recorder!.packetDeparted(pair: pair, packetID: head.id, time: time, delay: delay) }
+    if recordPackets { recorder.packetDeparted(pair: pair, packetID: head.id, time: time, delay: delay) }
   }
 
   private mutating func serve(pair: Int, bits: Double, at time: Double) {
@@ -441,7 +538,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
         return false
       }
       if recordEpochs {
-        recorder!.epochStarted(pair: pair, time: now, queueBits: work.queueBits[pair], weight: work.weights[pair])
+        recorder.epochStarted(pair: pair, time: now, queueBits: work.queueBits[pair], weight: work.weights[pair])
       }
     }
     result.epochsSimulated = epoch
@@ -452,7 +549,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
         epochsSinceProgress = 0
       }
     }
-    if let recorder, recorder.stopRequested {
+    if recorder.stopRequested {
       failure = SimulationError(description: "interrupted at epoch \(epoch)")
       return false
     }
@@ -488,9 +585,7 @@ public struct NetworkSimulation<Policy: PowerPolicy>: EventHandler {
   }
 
   /// Runs the replication to its end (or until it fails) and returns its statistics.
-  /// - Throws: `SimulationError` if the queue exceeded `maxQueuePackets`, the policy failed or the
-  ///   recorder asked to stop.
-  public mutating func run() throws(SimulationError) -> ReplicationResult {
+  mutating func run() throws(SimulationError) -> ReplicationResult {
     var simulator = Simulator<Event>(expectedPendingEvents: parameters.pairs + 2)
     start(&simulator)
     simulator.run(&self)

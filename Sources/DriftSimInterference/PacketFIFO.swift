@@ -1,5 +1,9 @@
 /// The FIFO packet queues of all K transmitters, in bits: one growable ring buffer per pair over
 /// raw memory, so steady-state pushes and pops allocate nothing and pay no copy-on-write checks.
+///
+/// A `final class` owned by exactly one `NetworkReplication` (a non-copyable type), so it is never
+/// shared. Index and emptiness preconditions are checked with `assert`: in debug builds (and so in
+/// `swift test`) a violation traps with its message; release builds do not pay for them.
 final class PacketQueues {
   let pairs: Int
   private let ids: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>>
@@ -43,10 +47,15 @@ final class PacketQueues {
   }
 
   /// Packets queued at pair k.
-  @inline(__always) func count(_ k: Int) -> Int { counts[k] }
+  @inline(__always) func count(_ k: Int) -> Int {
+    assert(k >= 0 && k < pairs, "PacketQueues: pair \(k) out of 0..<\(pairs)")
+    return counts[k]
+  }
 
   /// Appends a packet at the tail of pair k's queue.
   @inline(__always) func push(_ k: Int, id: UInt64, arrivalTime: Double, bits: Double) {
+    assert(k >= 0 && k < pairs, "PacketQueues: pair \(k) out of 0..<\(pairs)")
+    assert(bits >= 0, "PacketQueues: negative packet size \(bits) bits")
     if counts[k] == capacities[k] { grow(k) }
     let slot = (heads[k] + counts[k]) & (capacities[k] - 1)
     ids[k][slot] = id
@@ -57,12 +66,14 @@ final class PacketQueues {
 
   /// The head packet of pair k: (id, arrival time in seconds, remaining bits).
   @inline(__always) func first(_ k: Int) -> (id: UInt64, arrivalTime: Double, remainingBits: Double) {
+    assert(k >= 0 && k < pairs && counts[k] > 0, "PacketQueues: first of pair \(k)'s empty queue")
     let h = heads[k]
     return (ids[k][h], arrivals[k][h], remaining[k][h])
   }
 
   /// Removes pair k's head packet.
   @inline(__always) func removeFirst(_ k: Int) {
+    assert(k >= 0 && k < pairs && counts[k] > 0, "PacketQueues: removeFirst on pair \(k)'s empty queue")
     heads[k] = (heads[k] + 1) & (capacities[k] - 1)
     counts[k] -= 1
   }
@@ -76,6 +87,8 @@ final class PacketQueues {
 
   /// Reduces pair k's head packet by `bits`.
   @inline(__always) func serveHead(_ k: Int, bits: Double) {
+    assert(k >= 0 && k < pairs && counts[k] > 0, "PacketQueues: serveHead on pair \(k)'s empty queue")
+    assert(bits >= 0 && bits <= remaining[k][heads[k]], "PacketQueues: serving \(bits) bits of a smaller head packet")
     remaining[k][heads[k]] -= bits
   }
 
@@ -120,6 +133,11 @@ final class SlotWorkspace {
   let powerSum: UnsafeMutablePointer<Double>
   /// Bits served in the measurement window.
   let bitsServed: UnsafeMutablePointer<Double>
+  /// Row-major indices k·K + j of the links with a non-zero path gain, receiver by receiver and
+  /// in transmitter order: the gains the slot loop draws (an interference-free network draws K).
+  let fadingLinks: UnsafeMutablePointer<Int>
+  /// End (exclusive) in `fadingLinks` of receiver k's links; receiver k's start at the end of k − 1.
+  let fadingLinkEnd: UnsafeMutablePointer<Int>
 
   init(pairs: Int, pathGains: [Double]) {
     self.pairs = pairs
@@ -138,11 +156,23 @@ final class SlotWorkspace {
     packetsAtSlotStart.initialize(repeating: 0, count: pairs)
     powerSum = zeros(pairs)
     bitsServed = zeros(pairs)
+    fadingLinks = .allocate(capacity: max(pairs * pairs, 1))
+    fadingLinkEnd = .allocate(capacity: max(pairs, 1))
+    var links = 0
+    for receiver in 0..<pairs {
+      for transmitter in 0..<pairs where pathGains[receiver * pairs + transmitter] != 0 {
+        (fadingLinks + links).initialize(to: receiver * pairs + transmitter)
+        links += 1
+      }
+      (fadingLinkEnd + receiver).initialize(to: links)
+    }
   }
 
   deinit {
     for p in [gains, pathGains, queueBits, bitsAtSlotStart, weights, powerSum, bitsServed] { p.deallocate() }
     packetsAtSlotStart.deallocate()
+    fadingLinks.deallocate()
+    fadingLinkEnd.deallocate()
   }
 }
 

@@ -3,7 +3,9 @@
 /// `Event` is the model's event type, usually an enum with payloads; the kernel dispatches by
 /// calling `handle`, which is specialised for the concrete model, so the hot loop has no
 /// existentials or closures.
-public protocol EventHandler<Event> {
+/// The handler may be non-copyable (`~Copyable`): a model that owns its buffers uniquely can
+/// conform without giving up value semantics.
+public protocol EventHandler<Event>: ~Copyable {
   /// The model's event type.
   associatedtype Event
 
@@ -57,14 +59,23 @@ public struct Simulator<Event> {
   /// The simulated time, in seconds: the time of the event being handled, or where the last run
   /// stopped.
   @inlinable public var now: Double { clock }
-  /// The pending events.
-  @inlinable public var queue: EventQueue<Event> { pending }
+  /// The pending events (while an event is being handled, it is no longer among them).
+  @inlinable public var queue: EventQueue<Event> {
+    guard currentPending else { return pending }
+    var copy = pending
+    copy.removeFirst()
+    return copy
+  }
   /// Events handled since creation, over all calls of `run`.
   @inlinable public var eventsProcessed: UInt64 { processedTotal }
   @usableFromInline var clock: Double
   @usableFromInline var pending: EventQueue<Event>
   @usableFromInline var processedTotal: UInt64
   @usableFromInline var stopRequested: Bool
+  /// Whether the event being handled still occupies the heap's root: the first `schedule` during
+  /// `handle` then replaces it (one fused sift-down instead of a pop and a push); if the handler
+  /// schedules nothing, the loop removes it afterwards.
+  @usableFromInline var currentPending: Bool
 
   /// Creates an engine with its clock at `startTime` seconds and no pending events.
   @inlinable
@@ -74,6 +85,7 @@ public struct Simulator<Event> {
     pending = EventQueue(minimumCapacity: expectedPendingEvents)
     processedTotal = 0
     stopRequested = false
+    currentPending = false
   }
 
   /// Schedules `event` at absolute time `time` (seconds, ≥ `now`). Events at the same time run in
@@ -82,7 +94,12 @@ public struct Simulator<Event> {
   @inlinable
   public mutating func schedule(_ event: Event, at time: Double) {
     precondition(time >= now, "Simulator: event scheduled at \(time) s, before now = \(now) s")
-    pending.push(event, at: time)
+    if currentPending {
+      currentPending = false
+      pending.replaceFirst(with: event, at: time)
+    } else {
+      pending.push(event, at: time)
+    }
   }
 
   /// Schedules `event` after `delay` seconds (≥ 0).
@@ -104,7 +121,7 @@ public struct Simulator<Event> {
   /// - Returns: why the run stopped.
   @inlinable
   @discardableResult
-  public mutating func run<Handler: EventHandler>(
+  public mutating func run<Handler: EventHandler & ~Copyable>(
     _ handler: inout Handler, until condition: StopCondition = StopCondition()
   ) -> StopReason where Handler.Event == Event {
     run(&handler, until: condition, stopWhen: { _, _ in false })
@@ -118,7 +135,7 @@ public struct Simulator<Event> {
   /// - Returns: why the run stopped.
   @inlinable
   @discardableResult
-  public mutating func run<Handler: EventHandler>(
+  public mutating func run<Handler: EventHandler & ~Copyable>(
     _ handler: inout Handler, until condition: StopCondition,
     stopWhen predicate: (borrowing Handler, Double) -> Bool
   ) -> StopReason where Handler.Event == Event {
@@ -126,14 +143,19 @@ public struct Simulator<Event> {
     var processed: UInt64 = 0
     while true {
       if processed == condition.eventBudget { return .eventBudgetExhausted }
-      guard let nextTime = pending.first?.time else { return .queueEmpty }
-      if nextTime > condition.horizon {
+      // The event stays at the root while it is handled (see `currentPending`).
+      guard let event = pending.first else { return .queueEmpty }
+      if event.time > condition.horizon {
         clock = condition.horizon
         return .horizonReached
       }
-      let event = pending.popFirst().unsafelyUnwrapped
       clock = event.time
+      currentPending = true
       handler.handle(event.payload, simulator: &self)
+      if currentPending {
+        currentPending = false
+        pending.removeFirst()
+      }
       processed &+= 1
       processedTotal &+= 1
       if stopRequested {

@@ -1,4 +1,5 @@
 import CDriftSimGSL
+import Glibc
 
 /// A GSL pseudo-random generator algorithm that a `RandomStream` can use.
 ///
@@ -195,11 +196,18 @@ public struct RandomStream {
 /// A fixed set of random streams owned by one simulation, for hot loops.
 ///
 /// Stream i draws exactly the sequence of `RandomStream(seed: seed, stream: streams[i])`, but the
-/// bank is a reference type without copy-on-write checks: a draw is one call into GSL. Use it where
-/// a simulation draws millions of times from streams it alone owns; use `RandomStream` (a value)
-/// everywhere else. `copy()` makes an independent bank at the same state (common random numbers).
+/// bank is a reference type without copy-on-write checks. For taus2 (the default) a draw does not
+/// call into GSL at all: the bank steps GSL's own taus2 state in place with GSL's recurrence and
+/// applies GSL's formulas (`gsl_rng_uniform` = output / 2^32, `gsl_ran_exponential` =
+/// −μ log1p(−u)), so the values are bit for bit those of the GSL calls (a unit test checks it)
+/// without the two indirect calls per draw. Use it where a simulation draws millions of times
+/// from streams it alone owns; use `RandomStream` (a value) everywhere else. `copy()` makes an
+/// independent bank at the same state (common random numbers).
 public final class RandomStreamBank {
   @usableFromInline let generators: UnsafeMutablePointer<UnsafeMutablePointer<gsl_rng>>
+  /// GSL's taus2 state (three `unsigned long`s s1, s2, s3) of each stream, or nil for other
+  /// generators (then every draw goes through GSL).
+  @usableFromInline let taus2States: UnsafeMutablePointer<UnsafeMutablePointer<UInt>>?
   /// Number of streams.
   public let count: Int
 
@@ -210,6 +218,7 @@ public final class RandomStreamBank {
     for (i, id) in streams.enumerated() {
       (generators + i).initialize(to: RandomStream.makeGenerator(seed: seed, stream: id, generator: generator))
     }
+    taus2States = RandomStreamBank.taus2StatePointers(generators, count: count)
   }
 
   private init(cloning other: RandomStreamBank) {
@@ -219,24 +228,86 @@ public final class RandomStreamBank {
       guard let clone = gsl_rng_clone(other.generators[i]) else { fatalError("gsl_rng_clone: out of memory") }
       (generators + i).initialize(to: clone)
     }
+    taus2States = RandomStreamBank.taus2StatePointers(generators, count: count)
+  }
+
+  /// The state pointers if every generator is a taus2 whose state is the three `unsigned long`s of
+  /// GSL's taus.c (checked, as `driftsim_taus2_set_state` does), else nil.
+  private static func taus2StatePointers(
+    _ generators: UnsafeMutablePointer<UnsafeMutablePointer<gsl_rng>>, count: Int
+  ) -> UnsafeMutablePointer<UnsafeMutablePointer<UInt>>? {
+    for i in 0..<count {
+      let r = generators[i]
+      guard r.pointee.type == driftsim_rng_taus2(), gsl_rng_size(r) == 3 * MemoryLayout<UInt>.size else { return nil }
+    }
+    let states = UnsafeMutablePointer<UnsafeMutablePointer<UInt>>.allocate(capacity: max(count, 1))
+    for i in 0..<count {
+      (states + i).initialize(to: gsl_rng_state(generators[i]).assumingMemoryBound(to: UInt.self))
+    }
+    return states
   }
 
   deinit {
     for i in 0..<count { gsl_rng_free(generators[i]) }
     generators.deallocate()
+    taus2States?.deallocate()
   }
 
   /// An independent bank in the same state: both produce the same future draws.
   public func copy() -> RandomStreamBank { RandomStreamBank(cloning: self) }
 
+  /// One step of GSL's taus2 (`taus_get` in GSL's taus.c, L'Ecuyer 1999) on `state`, in place.
+  @inlinable @inline(__always)
+  static func taus2Next(_ state: UnsafeMutablePointer<UInt>) -> UInt32 {
+    let mask: UInt = 0xFFFF_FFFF
+    var s1 = state[0], s2 = state[1], s3 = state[2]
+    s1 = (((s1 & 4_294_967_294) << 12) & mask) ^ ((((s1 << 13) & mask) ^ s1) >> 19)
+    s2 = (((s2 & 4_294_967_288) << 4) & mask) ^ ((((s2 << 2) & mask) ^ s2) >> 25)
+    s3 = (((s3 & 4_294_967_280) << 17) & mask) ^ ((((s3 << 3) & mask) ^ s3) >> 11)
+    state[0] = s1
+    state[1] = s2
+    state[2] = s3
+    return UInt32(truncatingIfNeeded: s1 ^ s2 ^ s3)
+  }
+
+  /// `gsl_rng_uniform` of stream `index`: a draw in [0, 1) with 2^−32 resolution.
+  @inlinable @inline(__always)
+  func uniform(_ index: Int) -> Double {
+    if let states = taus2States { return Double(Self.taus2Next(states[index])) * 0x1p-32 }
+    return gsl_rng_uniform(generators[index])
+  }
+
   /// A uniform draw in (0, 1) from stream `index`.
   @inlinable public func uniformOpen(_ index: Int) -> Double { gsl_rng_uniform_pos(generators[index]) }
 
-  /// An exponential draw with the given mean from stream `index`.
-  @inlinable public func exponential(_ index: Int, mean: Double) -> Double { gsl_ran_exponential(generators[index], mean) }
+  /// An exponential draw with the given mean from stream `index` (the value of
+  /// `gsl_ran_exponential`: −mean · log1p(−u) with u = `gsl_rng_uniform`).
+  @inlinable public func exponential(_ index: Int, mean: Double) -> Double { -mean * log1p(-uniform(index)) }
 
   /// A Rayleigh-fading power gain |H|² ~ Exp(1) from stream `index`.
-  @inlinable public func rayleighPowerGain(_ index: Int) -> Double { gsl_ran_exponential(generators[index], 1.0) }
+  @inlinable public func rayleighPowerGain(_ index: Int) -> Double { -log1p(-uniform(index)) }
+
+  /// Fills `buffer` with Rayleigh-fading power gains from stream `index`, in order: the same values
+  /// as that many calls of `rayleighPowerGain(index)`.
+  @inlinable public func fillRayleighPowerGains(_ index: Int, _ buffer: UnsafeMutableBufferPointer<Double>) {
+    guard let states = taus2States else {
+      for i in buffer.indices { buffer[i] = gsl_ran_exponential(generators[index], 1.0) }
+      return
+    }
+    // The state stays in locals for the whole batch and is written back once at the end.
+    let state = states[index]
+    var s1 = state[0], s2 = state[1], s3 = state[2]
+    let mask: UInt = 0xFFFF_FFFF
+    for i in buffer.indices {
+      s1 = (((s1 & 4_294_967_294) << 12) & mask) ^ ((((s1 << 13) & mask) ^ s1) >> 19)
+      s2 = (((s2 & 4_294_967_288) << 4) & mask) ^ ((((s2 << 2) & mask) ^ s2) >> 25)
+      s3 = (((s3 & 4_294_967_280) << 17) & mask) ^ ((((s3 << 3) & mask) ^ s3) >> 11)
+      buffer[i] = -log1p(-(Double(UInt32(truncatingIfNeeded: s1 ^ s2 ^ s3)) * 0x1p-32))
+    }
+    state[0] = s1
+    state[1] = s2
+    state[2] = s3
+  }
 
   /// A Poisson draw with mean `mean` from stream `index`.
   @inlinable public func poisson(_ index: Int, mean: Double) -> UInt32 { UInt32(gsl_ran_poisson(generators[index], mean)) }
