@@ -91,7 +91,7 @@ struct PolicySolveCommand: ParsableCommand {
     let scenario = try source.load()
     guard pair < scenario.pairs else { throw DriftSimError("--pair \(pair): the scenario has \(scenario.pairs) pairs (0…\(scenario.pairs - 1))") }
     let model = PolicyRuns.perFlowModel(scenario, gamma: scenario.gamma, pair: pair)
-    let directory = noCache ? nil : (cacheDir ?? PerFlowSolutionCache.defaultDirectory())
+    let directory = noCache ? nil : (cacheDir ?? scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory())
     output.progress("policy solve: \(model.gridPoints) grid points × \(model.fadingNodes) fading nodes, N = \(model.slotsPerEpoch)")
     let (solution, origin) = try PerFlowSolutionCache.solution(for: model, directory: directory, tolerance: tolerance)
     let decision = try PerFlowDecision(solution)
@@ -114,7 +114,7 @@ struct PolicySolveCommand: ParsableCommand {
       }
     }
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     let peakMB = Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
     let table = (0..<model.gridPoints).map { i -> Row in
       let x = Double(i) * model.gridStep

@@ -12,11 +12,10 @@ public enum PolicyRuns {
   }
 
   /// The decisions of policy `vi` for every pair, each distinct pair model solved once (and cached
-  /// in `PerFlowSolutionCache.defaultDirectory()`).
+  /// in the scenario's `policyCacheDirectory`, else `PerFlowSolutionCache.defaultDirectory()`).
   /// - Throws: `PerFlowModelError` if a solve fails.
-  public static func viDecisions(_ scenario: Scenario, gamma: Double, cacheDirectory: String? = PerFlowSolutionCache.defaultDirectory()) throws
-    -> [PerFlowDecision]
-  {
+  public static func viDecisions(_ scenario: Scenario, gamma: Double) throws -> [PerFlowDecision] {
+    let cacheDirectory = scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()
     var byModel: [PerFlowSlotModel: PerFlowDecision] = [:]
     var decisions: [PerFlowDecision] = []
     for k in 0..<scenario.pairs {

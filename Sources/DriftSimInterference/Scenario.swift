@@ -188,6 +188,9 @@ public struct Scenario: Sendable, Equatable, Codable {
   public var viMaxQueuePackets = 48.0
   /// Fading quadrature nodes of policy `vi`'s slot-level MDP (midpoint rule in the Exp(1) quantile).
   public var viFadingNodes = 96
+  /// Where policy `vi` caches its solutions; nil for `PerFlowSolutionCache.defaultDirectory()`
+  /// ($DRIFTSIM_CACHE_DIR, $XDG_CACHE_HOME/driftsim or ~/.cache/driftsim).
+  public var policyCacheDirectory: String? = nil
 
   /// The defaults (= the `paper` preset).
   public init() {}

@@ -76,6 +76,7 @@ public struct ScenarioBuilder: Sendable {
     ("viGridStep", "grid step of policy vi's slot-level MDP in packets (1/viGridStep an integer ≤ 1024)"),
     ("viMaxQueuePackets", "largest queue of policy vi's slot-level MDP in packets (> 0; at most 200000 grid states)"),
     ("viFadingNodes", "fading quadrature nodes of policy vi's slot-level MDP (8…4096)"),
+    ("policyCacheDirectory", "directory of policy vi's solution cache; null for $DRIFTSIM_CACHE_DIR, else $XDG_CACHE_HOME/driftsim, else ~/.cache/driftsim"),
   ]
 
   /// Starts from the defaults.
@@ -257,6 +258,12 @@ public struct ScenarioBuilder: Sendable {
       scenario.viGridStep = 1 / perPacket
     case "viMaxQueuePackets": scenario.viMaxQueuePackets = try number("a queue > 0 (packets)", { $0 > 0 && $0 <= 1e6 })
     case "viFadingNodes": scenario.viFadingNodes = try integer("an integer from 8 to 4096", 8...4096)
+    case "policyCacheDirectory":
+      switch value {
+      case .null: scenario.policyCacheDirectory = nil
+      case let .string(path) where !path.isEmpty: scenario.policyCacheDirectory = path
+      default: throw fail("a directory path, or null")
+      }
     default:
       let known = Self.keyDocumentation.map(\.key)
       let suggestion = known.min { editDistance($0, key) < editDistance($1, key) }.map { " (did you mean '\($0)'?)" } ?? ""
