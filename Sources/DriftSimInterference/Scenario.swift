@@ -42,7 +42,8 @@ public enum VIWeightRule: String, CaseIterable, Sendable, Codable {
   /// w = W̃'(r*): the marginal continuation value at the residual r* of the interference-free
   /// optimal action for this slot's direct gain (= the exact optimal action without interference).
   case action
-  /// w = W̃'(Q): the slope of the continuation value at the slot-start queue.
+  /// w = W̃'(Q): the slope of the continuation value at the slot-start queue (the default: at 6 dB
+  /// on the paper preset it gave the lowest delay of the three, docs/policies.md).
   case slope
   /// w = (W̃(Q) − W̃(r*))/(Q − r*): the secant over the interference-free optimal service.
   case secant
@@ -181,7 +182,7 @@ public struct Scenario: Sendable, Equatable, Codable {
   /// The CSV file of policy `table` (columns queuePackets,weight[,pair]); nil for other policies.
   public var policyTable: String? = nil
   /// How policy `vi` derives its weight when pairs interfere.
-  public var viWeight: VIWeightRule = .action
+  public var viWeight: VIWeightRule = .slope
   /// Grid step of policy `vi`'s slot-level MDP, in packets (1/viGridStep must be an integer).
   public var viGridStep = 1.0 / 16
   /// Largest queue of policy `vi`'s slot-level MDP, in packets (arrivals beyond are dropped).
