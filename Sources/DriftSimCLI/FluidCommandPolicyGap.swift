@@ -25,6 +25,7 @@ struct FluidPolicyGapCommand: ParsableCommand {
       JSON: {"model", "theta", "thetaFluid", "relativeGapMDP", "cInf", "simulated": {"meanCostPerEpoch",
       "ci95", "slotCostPerEpoch", "slotCostCI95", "holdingCostPerEpoch", "powerCostPerEpoch", "meanQueuePackets",
       "meanDelayMs", …}, "relativeGapSimulated", "vi": {"model", "theta", "simulated", "relativeGapSimulated"}}.
+      --compare csi-only,fluid-corrected simulates more policies at the same γ ("compared" in the JSON).
       Example: driftsim fluid policy-gap --set gamma=1 --set slotsPerEpoch=1 --set epochs=20000 --replications 10
       """
   )
@@ -42,6 +43,9 @@ struct FluidPolicyGapCommand: ParsableCommand {
 
   @Flag(help: "Also solve the slot-level per-flow MDP (policy vi, at the scenario's slotsPerEpoch and packetSizes) and simulate vi against its θ.")
   var vi = false
+
+  @Option(help: ArgumentHelp("Also simulate these policies at the same γ (one pair, no interference) and report their costs next to θ.", valueName: "p1,p2,…"))
+  var compare: String?
 
   @Option(help: "Threads.")
   var jobs = ProcessInfo.processInfo.activeProcessorCount
@@ -66,6 +70,7 @@ struct FluidPolicyGapCommand: ParsableCommand {
     var simulated: SimulatedCost?
     var relativeGapSimulated: Double?
     var vi: VIReport?
+    var compared: [SimulatedCost]
     var wallSeconds: Double
   }
 
@@ -107,6 +112,16 @@ struct FluidPolicyGapCommand: ParsableCommand {
         model: model, theta: solved.theta, iterations: solved.iterations, simulated: viSimulated,
         relativeGapSimulated: viSimulated.map { ($0.slotCostPerEpoch - solved.theta) / solved.theta })
     }
+    var compared: [SimulatedCost] = []
+    if let compare, replications > 0 {
+      for name in compare.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+        guard let policy = PolicyName(rawValue: name) else {
+          throw DriftSimError("--compare: unknown policy '\(name)'; known: \(PolicyName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        output.progress("policy-gap: \(replications) packet-level replications under \(name)")
+        compared.append(try PolicyGapStudy.simulate(scenario, policy: policy, replications: replications, jobs: jobs))
+      }
+    }
     let gap = (fluidPolicy.theta - optimal.theta) / optimal.theta
     output.report(String(format: "γ = %g, λ = %g, κ = %.6g, N = %d", p.gamma, p.lambda, p.kappa, truncation))
     output.report(String(format: "θ (optimal, MDP)          = %.6f", optimal.theta))
@@ -129,11 +144,16 @@ struct FluidPolicyGapCommand: ParsableCommand {
             s.slotCostPerEpoch, s.slotCostCI95[0], s.slotCostCI95[1], 100 * v.relativeGapSimulated!, s.meanDelayMs, s.meanDelayCI95[0], s.meanDelayCI95[1]))
       }
     }
+    for s in compared {
+      output.report(
+        String(format: "simulated %@ (Q at slot starts) = %.6f  95%% CI [%.6f, %.6f]; power cost %.6f; slot-start bits/S̄ %.4f, packets %.4f; mean delay %.4f ms [%.4f, %.4f]",
+          s.policy, s.slotCostPerEpoch, s.slotCostCI95[0], s.slotCostCI95[1], s.powerCostPerEpoch, s.meanSlotQueuePackets, s.meanPacketsAtSlotStart, s.meanDelayMs, s.meanDelayCI95[0], s.meanDelayCI95[1]))
+    }
     try output.writeJSON(
       Report(
         model: Model(arrivalRate: p.lambda, beta: p.beta, gamma: p.gamma, directGain: p.gain, kappa: p.kappa, truncation: truncation),
         theta: optimal.theta, thetaFluid: fluidPolicy.theta, relativeGapMDP: gap, cInf: cInf, iterations: [optimal.iterations, fluidPolicy.iterations],
-        simulated: simulated, relativeGapSimulated: simulatedGap, vi: viReport, wallSeconds: Date().timeIntervalSince(start)))
+        simulated: simulated, relativeGapSimulated: simulatedGap, vi: viReport, compared: compared, wallSeconds: Date().timeIntervalSince(start)))
     if !optimal.converged || !fluidPolicy.converged { throw DriftSimError("value iteration did not reach the span tolerance") }
   }
 }

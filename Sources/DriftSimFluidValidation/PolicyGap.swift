@@ -25,6 +25,11 @@ public struct SimulatedCost: Sendable, Codable {
   public var slotCostPerEpoch: Double
   /// Its 95 % Student-t interval.
   public var slotCostCI95: [Double]
+  /// Mean number of packets (whole or partly served) queued at slot starts; above `meanSlotQueueBits`
+  /// when partial service leaves slivers of packets behind (delay counts packets, the cost bits).
+  public var meanPacketsAtSlotStart: Double
+  /// Mean bits queued at slot starts / S̄ (packets).
+  public var meanSlotQueuePackets: Double
   /// Mean delay per packet (ms) over replications, and its 95 % interval.
   public var meanDelayMs: Double
   /// 95 % interval of the mean delay (ms).
@@ -67,8 +72,18 @@ final class SlotCostRecorder: NetworkRecorder {
     self.meanPacketBits = meanPacketBits
   }
 
-  func packetArrived(pair: Int, packetID: UInt64, time: Double, bits: Double) { if pair == 0 { pendingBits += bits } }
-  func packetDeparted(pair: Int, packetID: UInt64, time: Double, delay: Double) {}
+  var packets = 0
+  var pendingPackets = 0
+  var departedPackets = 0
+  var slotPacketSum = 0.0
+
+  func packetArrived(pair: Int, packetID: UInt64, time: Double, bits: Double) {
+    if pair == 0 {
+      pendingBits += bits
+      pendingPackets += 1
+    }
+  }
+  func packetDeparted(pair: Int, packetID: UInt64, time: Double, delay: Double) { if pair == 0 { departedPackets += 1 } }
   func epochStarted(pair: Int, time: Double, queueBits: Double, weight: Double) {}
 
   /// Called at the end of the slot that started at `time`: packets recorded since the previous
@@ -78,10 +93,15 @@ final class SlotCostRecorder: NetworkRecorder {
     let start = queueBits
     queueBits = max(start - bitsServed, 0) + pendingBits
     pendingBits = 0
+    let startPackets = packets
+    packets += pendingPackets - departedPackets
+    pendingPackets = 0
+    departedPackets = 0
     let index = Int((time / slotSeconds).rounded())
     guard Double(index) * slotSeconds >= windowStart - 0.5 * slotSeconds else { return }
     slots += 1
     slotQueueSum += start / meanPacketBits
+    slotPacketSum += Double(startPackets)
     powerSum += power
     if index % slotsPerEpoch == 0 {
       epochs += 1
@@ -123,8 +143,9 @@ public enum PolicyGapStudy {
       return (
         SlotCostRecorderSummary(
           slotQueue: recorder.slotQueueSum / Double(recorder.slots), epochQueue: recorder.epochQueueSum / Double(recorder.epochs),
-          power: recorder.powerSum / Double(recorder.slots)), result.pooledDelay.mean * 1000)
+          power: recorder.powerSum / Double(recorder.slots), packets: recorder.slotPacketSum / Double(recorder.slots)), result.pooledDelay.mean * 1000)
     }
+    var packetCounts: [Double] = [], slotQueues: [Double] = []
     var costs: [Double] = [], slotCosts: [Double] = [], holding: [Double] = [], power: [Double] = [], queue: [Double] = [], delays: [Double] = []
     for (s, delay) in outcomes {
       let powerCost = scenario.gamma * s.power
@@ -133,13 +154,16 @@ public enum PolicyGapStudy {
       costs.append(scenario.beta * s.epochQueue / lambda + powerCost)
       slotCosts.append(scenario.beta * s.slotQueue / lambda + powerCost)
       queue.append(s.epochQueue)
+      packetCounts.append(s.packets)
+      slotQueues.append(s.slotQueue)
       delays.append(delay)
     }
     func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(x.count) }
     func ci(_ x: [Double]) -> [Double] { ConfidenceInterval(samples: x)?.bounds ?? [.nan, .nan] }
     return SimulatedCost(
       policy: policy.rawValue, meanCostPerEpoch: mean(costs), ci95: ci(costs), holdingCostPerEpoch: mean(holding), powerCostPerEpoch: mean(power),
-      meanQueuePackets: mean(queue), slotCostPerEpoch: mean(slotCosts), slotCostCI95: ci(slotCosts), meanDelayMs: mean(delays),
+      meanQueuePackets: mean(queue), slotCostPerEpoch: mean(slotCosts), slotCostCI95: ci(slotCosts), meanPacketsAtSlotStart: mean(packetCounts),
+      meanSlotQueuePackets: mean(slotQueues), meanDelayMs: mean(delays),
       meanDelayCI95: ci(delays), replications: replications, epochs: run.epochs, warmupEpochs: run.warmupEpochs,
       slotsPerEpoch: run.slotsPerEpoch, packetSizes: run.packetSizes.rawValue)
   }
@@ -149,4 +173,5 @@ struct SlotCostRecorderSummary: Sendable {
   var slotQueue: Double
   var epochQueue: Double
   var power: Double
+  var packets: Double
 }
