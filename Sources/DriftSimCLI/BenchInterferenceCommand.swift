@@ -101,7 +101,7 @@ struct BenchInterferenceCommand: ParsableCommand {
     }
     do {
       for level in levels { try measure("interference-free", ["crossGain=0", "policy=csi-only", "gamma=1"], level: level) }
-      for policy in PolicyName.allCases {
+      for policy in PolicyName.paperPolicies {
         for level in levels { try measure("paper", ["policy=\(policy.rawValue)"], level: level) }
       }
     } catch let error as ScenarioError {

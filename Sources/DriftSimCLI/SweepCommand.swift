@@ -30,7 +30,7 @@ struct SweepCommand: ParsableCommand {
   var vary: String?
 
   @Option(help: ArgumentHelp("Policies to compare.", valueName: "p1,p2,…"))
-  var policies: String = PolicyName.allCases.map(\.rawValue).joined(separator: ",")
+  var policies: String = PolicyName.paperPolicies.map(\.rawValue).joined(separator: ",")
 
   @Option(help: "Replications per point and policy (≥ 2 gives replication CIs).")
   var replications = 5

@@ -21,6 +21,12 @@ public enum PolicyName: String, CaseIterable, Sendable, Codable {
   case table
 }
 
+extension PolicyName {
+  /// The paper's four policies: the default set of sweeps and benchmarks (`table` needs a file, and
+  /// `fluid-corrected` and `vi` are compared in docs/policies.md).
+  public static let paperPolicies: [PolicyName] = [.fluid, .csiOnly, .qwto, .tdma]
+}
+
 /// When queue-aware policies recompute their weight from the queue.
 public enum WeightUpdate: String, CaseIterable, Sendable, Codable {
   /// At each epoch start only (the paper's Algorithm 2).
