@@ -13,7 +13,9 @@ for spec in specs:
     with open(f"{directory}/sweep.csv") as f:
         for r in csv.DictReader(f):
             r["variant"] = variant
-            r["label"] = r["policy"] if variant == "epoch" and r["policy"] in ("csi-only", "tdma", "vi") else f"{r['policy']} ({variant})"
+            # csi-only and tdma ignore weightUpdate, and vi decides every slot whatever it says.
+            plain = r["policy"] in ("csi-only", "tdma", "vi") and variant in ("epoch", "slot")
+            r["label"] = r["policy"] if plain else f"{r['policy']} ({variant})"
             rows.append(r)
 fields = ["label", "policy", "variant"] + [k for k in rows[0].keys() if k not in ("label", "policy", "variant")]
 with open(prefix + ".csv", "w", newline="") as f:
