@@ -177,7 +177,7 @@ struct BenchInterferenceCommand: ParsableCommand {
         : []
       try measure("interference-free", ["crossGain=0", "policy=csi-only"], caseGamma: 1, level: level, baselines: c)
     }
-    for policy in PolicyName.allCases {
+    for policy in PolicyName.paperPolicies {
       for level in levels {
         let c: [(program: String, arguments: [String])] =
           level == .off ? (baselineDirectory.map { [("\($0)/interference_fast_c", [pairs, epochText, "1", String(gamma), "0.1"])] } ?? []) : []

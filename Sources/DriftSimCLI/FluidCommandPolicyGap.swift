@@ -18,8 +18,14 @@ struct FluidPolicyGapCommand: ParsableCommand {
                    fluid policy: the time average of β Q/λ + γ p̄ over measured epochs, R replications,
                    95 % CI. The default --set slotsPerEpoch=1 is NOT applied for you: use it to match the
                    MDP's one fading draw per epoch (with N slots the epoch averages N fading draws).
+      With --set packetSizes=deterministic and --set slotsPerEpoch=1 the simulation is the MDP like for
+      like (whole packets, one fading draw per epoch). --vi also solves the slot-level per-flow MDP of
+      policy vi (at the scenario's slotsPerEpoch and packetSizes; docs/policies.md) and simulates vi:
+      its cost with Q at every slot start must equal that θ within the CI.
       JSON: {"model", "theta", "thetaFluid", "relativeGapMDP", "cInf", "simulated": {"meanCostPerEpoch",
-      "ci95", "holdingCostPerEpoch", "powerCostPerEpoch", "meanQueuePackets", …}, "relativeGapSimulated"}.
+      "ci95", "slotCostPerEpoch", "slotCostCI95", "holdingCostPerEpoch", "powerCostPerEpoch", "meanQueuePackets",
+      "meanDelayMs", …}, "relativeGapSimulated", "vi": {"model", "theta", "simulated", "relativeGapSimulated"}}.
+      --compare csi-only,fluid-corrected simulates more policies at the same γ ("compared" in the JSON).
       Example: driftsim fluid policy-gap --set gamma=1 --set slotsPerEpoch=1 --set epochs=20000 --replications 10
       """
   )
@@ -34,6 +40,12 @@ struct FluidPolicyGapCommand: ParsableCommand {
 
   @Option(help: "Replications of the packet-level simulation (≥ 2; 0 skips the simulation).")
   var replications = 10
+
+  @Flag(help: "Also solve the slot-level per-flow MDP (policy vi, at the scenario's slotsPerEpoch and packetSizes) and simulate vi against its θ.")
+  var vi = false
+
+  @Option(help: ArgumentHelp("Also simulate these policies at the same γ (one pair, no interference) and report their costs next to θ.", valueName: "p1,p2,…"))
+  var compare: String?
 
   @Option(help: "Threads.")
   var jobs = ProcessInfo.processInfo.activeProcessorCount
@@ -57,7 +69,17 @@ struct FluidPolicyGapCommand: ParsableCommand {
     var iterations: [Int]
     var simulated: SimulatedCost?
     var relativeGapSimulated: Double?
+    var vi: VIReport?
+    var compared: [SimulatedCost]
     var wallSeconds: Double
+  }
+
+  struct VIReport: Encodable {
+    var model: PerFlowSlotModel
+    var theta: Double
+    var iterations: Int
+    var simulated: SimulatedCost?
+    var relativeGapSimulated: Double?
   }
 
   func run() throws {
@@ -65,29 +87,39 @@ struct FluidPolicyGapCommand: ParsableCommand {
     let start = Date()
     let p = try pairParameters(scenario, pair: 0)
     let options = ValueIterationOptions(relativeTolerance: tolerance, jobs: jobs)
-    let optimal: SinglePairSolution, fluidPolicy: SinglePairSolution
-    let cInf: Double
-    do {
-      let mdp = try SinglePairMDP(arrivalRate: p.lambda, beta: p.beta, gamma: p.gamma, directGain: p.gain, kappa: p.kappa, truncation: truncation)
-      output.progress("policy-gap: value iteration (optimal), N = \(truncation)")
-      optimal = try mdp.solve(policy: .optimal, options: options)
-      output.progress("policy-gap: value iteration (fluid policy)")
-      fluidPolicy = try mdp.solve(policy: .fluid, options: options)
-      cInf = try mdp.fluidValueFunction().cInf
-    } catch let error as FluidValidationError {
-      throw DriftSimError(error.description)
-    } catch let error as NumericsError {
-      throw DriftSimError("value iteration: \(error)")
-    }
+    let mdp = try SinglePairMDP(arrivalRate: p.lambda, beta: p.beta, gamma: p.gamma, directGain: p.gain, kappa: p.kappa, truncation: truncation)
+    output.progress("policy-gap: value iteration (optimal), N = \(truncation)")
+    let optimal = try mdp.solve(policy: .optimal, options: options)
+    output.progress("policy-gap: value iteration (fluid policy)")
+    let fluidPolicy = try mdp.solve(policy: .fluid, options: options)
+    let cInf = try mdp.fluidValueFunction().cInf
     var simulated: SimulatedCost? = nil
     if replications > 0 {
       output.progress("policy-gap: \(replications) packet-level replications of \(scenario.epochs) epochs, \(scenario.slotsPerEpoch) slots/epoch")
-      do {
-        simulated = try PolicyGapStudy.simulate(scenario, replications: replications, jobs: jobs)
-      } catch let error as FluidValidationError {
-        throw DriftSimError(error.description)
-      } catch let error as SimulationError {
-        throw DriftSimError(error.description)
+      simulated = try PolicyGapStudy.simulate(scenario, policy: .fluid, replications: replications, jobs: jobs)
+    }
+    var viReport: VIReport? = nil
+    if vi {
+      output.progress("policy-gap: slot-level per-flow MDP (policy vi)")
+      let model = PolicyRuns.perFlowModel(scenario, gamma: scenario.gamma, pair: 0)
+      let solved = try PerFlowSolutionCache.solution(for: model, directory: scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()).solution
+      var viSimulated: SimulatedCost? = nil
+      if replications > 0 {
+        output.progress("policy-gap: \(replications) packet-level replications under vi")
+        viSimulated = try PolicyGapStudy.simulate(scenario, policy: .vi, replications: replications, jobs: jobs)
+      }
+      viReport = VIReport(
+        model: model, theta: solved.theta, iterations: solved.iterations, simulated: viSimulated,
+        relativeGapSimulated: viSimulated.map { ($0.slotCostPerEpoch - solved.theta) / solved.theta })
+    }
+    var compared: [SimulatedCost] = []
+    if let compare, replications > 0 {
+      for name in compare.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+        guard let policy = PolicyName(rawValue: name) else {
+          throw DriftSimError("--compare: unknown policy '\(name)'; known: \(PolicyName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        output.progress("policy-gap: \(replications) packet-level replications under \(name)")
+        compared.append(try PolicyGapStudy.simulate(scenario, policy: policy, replications: replications, jobs: jobs))
       }
     }
     let gap = (fluidPolicy.theta - optimal.theta) / optimal.theta
@@ -102,12 +134,26 @@ struct FluidPolicyGapCommand: ParsableCommand {
         String(
           format: "simulated fluid policy     = %.6f  95%% CI [%.6f, %.6f]  (holding %.4f + power %.4f; %d slots/epoch)  gap %+.2f %%",
           s.meanCostPerEpoch, s.ci95[0], s.ci95[1], s.holdingCostPerEpoch, s.powerCostPerEpoch, s.slotsPerEpoch, 100 * simulatedGap!))
+      output.report(String(format: "  vs θ_fluid: simulated − θ_fluid = %+.6f (CI half-width %.6f)", s.meanCostPerEpoch - fluidPolicy.theta, (s.ci95[1] - s.ci95[0]) / 2))
+    }
+    if let v = viReport {
+      output.report(String(format: "θ_slot (vi, slot-level MDP, δ = %g, x_max = %g, %d nodes) = %.6f  (%d sweeps)", v.model.gridStep, v.model.maxQueuePackets, v.model.fadingNodes, v.theta, v.iterations))
+      if let s = v.simulated {
+        output.report(
+          String(format: "simulated vi (Q at slot starts) = %.6f  95%% CI [%.6f, %.6f]  gap %+.3f %%; mean delay %.4f ms [%.4f, %.4f]",
+            s.slotCostPerEpoch, s.slotCostCI95[0], s.slotCostCI95[1], 100 * v.relativeGapSimulated!, s.meanDelayMs, s.meanDelayCI95[0], s.meanDelayCI95[1]))
+      }
+    }
+    for s in compared {
+      output.report(
+        String(format: "simulated %@ (Q at slot starts) = %.6f  95%% CI [%.6f, %.6f]; power cost %.6f; slot-start bits/S̄ %.4f, packets %.4f; mean delay %.4f ms [%.4f, %.4f]",
+          s.policy, s.slotCostPerEpoch, s.slotCostCI95[0], s.slotCostCI95[1], s.powerCostPerEpoch, s.meanSlotQueuePackets, s.meanPacketsAtSlotStart, s.meanDelayMs, s.meanDelayCI95[0], s.meanDelayCI95[1]))
     }
     try output.writeJSON(
       Report(
         model: Model(arrivalRate: p.lambda, beta: p.beta, gamma: p.gamma, directGain: p.gain, kappa: p.kappa, truncation: truncation),
         theta: optimal.theta, thetaFluid: fluidPolicy.theta, relativeGapMDP: gap, cInf: cInf, iterations: [optimal.iterations, fluidPolicy.iterations],
-        simulated: simulated, relativeGapSimulated: simulatedGap, wallSeconds: Date().timeIntervalSince(start)))
+        simulated: simulated, relativeGapSimulated: simulatedGap, vi: viReport, compared: compared, wallSeconds: Date().timeIntervalSince(start)))
     if !optimal.converged || !fluidPolicy.converged { throw DriftSimError("value iteration did not reach the span tolerance") }
   }
 }

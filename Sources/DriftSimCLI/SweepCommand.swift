@@ -44,7 +44,7 @@ struct SweepSourceOptions: ParsableArguments {
       valueName: "KEY=v1,v2,…"))
   var vary: [String] = []
 
-  @Option(help: ArgumentHelp("Policies to compare (default: the sweep file's, else all).", valueName: "p1,p2,…"))
+  @Option(help: ArgumentHelp("Policies to compare (default: the sweep file's, else fluid, csi-only, qwto and tdma).", valueName: "p1,p2,…"))
   var policies: String?
 
   @Option(help: "Replications per point and policy, 1…10000 (default: the sweep file's, else 5).")
@@ -73,7 +73,7 @@ struct SweepSourceOptions: ParsableArguments {
       if let file { try ScenarioOptions.apply(scenarioFile: file, to: &base) }
       spec = SweepSpec(
         name: vary.map { String($0.prefix { $0 != "=" }) }.joined(separator: "-"), base: base, axes: [], zip: [],
-        policies: PolicyName.allCases.map { $0 }, replications: 5, seed: nil)
+        policies: PolicyName.paperPolicies, replications: 5, seed: nil)
     } else if let file {
       spec = try SweepSpec.load(path: file)
     } else {

@@ -205,7 +205,7 @@ public enum NetworkRun {
           .unstable, "unstable: the total arrival rate \(total) packets/epoch exceeds what tdma serves at γ = \(gamma), "
             + "\(String(format: "%.4g", bound)) packets/epoch (one pair per slot, best direct channel)")
       }
-    case .fluid, .qwto:
+    case .fluid, .qwto, .fluidCorrected, .vi, .table:
       break
     }
   }
@@ -239,6 +239,8 @@ public enum NetworkRun {
       var simulation = NetworkSimulation(
         scenario: scenario, parameters: parameters, policy: TDMAPolicy(), seed: seed, recorder: recorder, progress: progress)
       return try simulation.run()
+    case .fluidCorrected, .vi, .table:
+      return try PolicyRuns.runReplication(scenario, gamma: gamma, seed: seed, recorder: recorder, progress: progress)
     }
   }
 

@@ -329,7 +329,7 @@ struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copy
     let backlog = scenario.initialQueuePackets.resolved(pairs: parameters.pairs)!
     for k in 0..<parameters.pairs where backlog[k] > 0 {
       for _ in 0..<Int(backlog[k]) {
-        let bits = sizeStreams.exponential(k, mean: parameters.meanPacketBits)
+        let bits = drawPacketBits(k)
         let id = nextPacketID
         nextPacketID &+= 1
         queues.push(k, id: id, arrivalTime: 0, bits: bits)
@@ -353,9 +353,15 @@ struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copy
     }
   }
 
+  /// A packet size in bits: exponential with mean S̄ (stream `StreamID(2, k)`), or exactly S̄.
+  @inline(__always)
+  private func drawPacketBits(_ k: Int) -> Double {
+    scenario.packetSizes == .deterministic ? parameters.meanPacketBits : sizeStreams.exponential(k, mean: parameters.meanPacketBits)
+  }
+
   private mutating func arrive(pair k: Int, simulator: inout Simulator<Event>) {
     let now = simulator.now
-    let bits = sizeStreams.exponential(k, mean: parameters.meanPacketBits)
+    let bits = drawPacketBits(k)
     let id = nextPacketID
     nextPacketID &+= 1
     queues.push(k, id: id, arrivalTime: now, bits: bits)
@@ -385,6 +391,12 @@ struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copy
         simulator.requestStop()
         return
       }
+    } else if Policy.isQueueAware && scenario.weightUpdate == .slot {
+      guard refreshWeights(slot: index) else {
+        closeRun(at: now)
+        simulator.requestStop()
+        return
+      }
     }
     // Draw this slot's fading at every receiver: all non-zero links, whatever the policy, in
     // transmitter order (zero links keep their zero gain and draw nothing).
@@ -399,6 +411,12 @@ struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copy
       }
       work.bitsAtSlotStart[receiver] = work.queueBits[receiver]
       work.packetsAtSlotStart[receiver] = queues.count(receiver)
+    }
+    if Policy.decidesEachSlot {
+      for pair in 0..<k {
+        work.weights[pair] = policy.slotWeight(
+          pair: pair, queuePackets: work.queueBits[pair] / parameters.meanPacketBits, directGain: gains[pair * k + pair])
+      }
     }
     allocate()
     nextSlotIndex = index + 1
@@ -552,6 +570,19 @@ struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copy
     if recorder.stopRequested {
       failure = SimulationError(description: "interrupted at epoch \(epoch)")
       return false
+    }
+    return true
+  }
+
+  /// `weightUpdate = slot`: recomputes every weight from the queue at this slot's start.
+  private mutating func refreshWeights(slot: Int) -> Bool {
+    for pair in 0..<parameters.pairs {
+      do {
+        work.weights[pair] = try policy.weight(pair: pair, queuePackets: work.queueBits[pair] / parameters.meanPacketBits)
+      } catch {
+        failure = SimulationError(description: "slot \(slot), pair \(pair): the policy's weight failed: \(error)")
+        return false
+      }
     }
     return true
   }

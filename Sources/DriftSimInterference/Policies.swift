@@ -8,8 +8,26 @@ public protocol PowerPolicy {
   static var name: PolicyName { get }
   /// Whether one pair transmits alone per slot (TDMA) instead of the weighted iteration.
   static var isOrthogonal: Bool { get }
-  /// The weight w_k for the coming epoch, from pair k's queue at the epoch start (packets).
+  /// Whether the weight depends on the queue (then `weightUpdate = slot` refreshes it every slot).
+  static var isQueueAware: Bool { get }
+  /// Whether the policy decides every slot from the queue and the slot's direct gain (policy `vi`):
+  /// then `slotWeight` replaces the weight after the fading draw of every slot.
+  static var decidesEachSlot: Bool { get }
+  /// The weight w_k for the coming epoch (or slot, with `weightUpdate = slot`), from pair k's queue
+  /// (packets) at its start.
   mutating func weight(pair: Int, queuePackets: Double) throws -> Double
+  /// The weight of pair k for one slot, from its queue (packets) at the slot start and its direct
+  /// gain g_kk = L_kk |H_kk|² in the slot; called only when `decidesEachSlot`.
+  mutating func slotWeight(pair: Int, queuePackets: Double, directGain: Double) -> Double
+}
+
+extension PowerPolicy {
+  /// Queue-aware unless a policy says otherwise.
+  public static var isQueueAware: Bool { true }
+  /// Only `vi` decides from the slot's fading.
+  public static var decidesEachSlot: Bool { false }
+  /// Unused unless `decidesEachSlot`.
+  public func slotWeight(pair: Int, queuePackets: Double, directGain: Double) -> Double { 1 }
 }
 
 /// Weight J'_k(Q_k): the fluid value function's slope (paper Algorithm 2).
@@ -39,6 +57,7 @@ public struct FluidPolicy: PowerPolicy {
 public struct CSIOnlyPolicy: PowerPolicy {
   public static let name = PolicyName.csiOnly
   public static let isOrthogonal = false
+  public static let isQueueAware = false
   /// Creates the policy.
   public init() {}
   public func weight(pair: Int, queuePackets: Double) -> Double { 1 }
@@ -57,7 +76,74 @@ public struct QWTOPolicy: PowerPolicy {
 public struct TDMAPolicy: PowerPolicy {
   public static let name = PolicyName.tdma
   public static let isOrthogonal = true
+  public static let isQueueAware = false
   /// Creates the policy.
   public init() {}
   public func weight(pair: Int, queuePackets: Double) -> Double { 1 }
+}
+
+/// Weight J'_k(Q_k) + β/(2λ_k): the fluid slope plus the half-holding term (model.md, "How well J
+/// approximates…": the epoch-level MDP charges β Q/λ at the epoch start, the fluid spreads it over
+/// the drain, and adding β Q/(2λ) to J closes most of the gap).
+public struct FluidCorrectedPolicy: PowerPolicy {
+  public static let name = PolicyName.fluidCorrected
+  public static let isOrthogonal = false
+  private var fluid: FluidPolicy
+  /// β/(2λ_k) per pair.
+  public let offsets: [Double]
+
+  /// Creates the policy from each pair's fluid value function (its β and λ give the offset).
+  public init(valueFunctions: [FluidValueFunction]) {
+    fluid = FluidPolicy(valueFunctions: valueFunctions)
+    offsets = valueFunctions.map { $0.beta / (2 * $0.arrivalRate) }
+  }
+
+  public mutating func weight(pair: Int, queuePackets: Double) throws -> Double {
+    try fluid.weight(pair: pair, queuePackets: queuePackets) + offsets[pair]
+  }
+}
+
+/// Weights from a piecewise-linear table per pair (`WeightTable`, read from the scenario's
+/// `policyTable` CSV).
+public struct TablePolicy: PowerPolicy {
+  public static let name = PolicyName.table
+  public static let isOrthogonal = false
+  /// One table per pair.
+  public let tables: [WeightTable]
+  /// Creates the policy.
+  public init(tables: [WeightTable]) { self.tables = tables }
+  public func weight(pair: Int, queuePackets: Double) -> Double { tables[pair].weight(atQueue: queuePackets) }
+}
+
+/// The optimal per-flow policy of the slot-level MDP (`PerFlowSlotMDP`), decided every slot from the
+/// queue at the slot start and the slot's direct gain.
+///
+/// Without interference the weight is the one whose water-filling reproduces the exact minimiser of
+/// the solved Bellman equation (so at K = 1 the policy is optimal for the simulated model). With
+/// interference the weight enters Algorithm 3 by `rule`.
+public struct VIPolicy: PowerPolicy {
+  public static let name = PolicyName.vi
+  public static let isOrthogonal = false
+  public static let decidesEachSlot = true
+  /// One decision per pair.
+  public let decisions: [PerFlowDecision]
+  /// The weight rule used when pairs interfere (`action` is forced when they do not).
+  public let rule: VIWeightRule
+
+  /// Creates the policy.
+  public init(decisions: [PerFlowDecision], rule: VIWeightRule, interferenceFree: Bool) {
+    self.decisions = decisions
+    self.rule = interferenceFree ? .action : rule
+  }
+
+  /// The epoch-start weight (recorded in traces): W̃'(Q).
+  public func weight(pair: Int, queuePackets: Double) -> Double { decisions[pair].slope(queuePackets: queuePackets) }
+
+  public func slotWeight(pair: Int, queuePackets: Double, directGain: Double) -> Double {
+    switch rule {
+    case .action: return decisions[pair].actionWeight(queuePackets: queuePackets, directGain: directGain)
+    case .slope: return decisions[pair].slope(queuePackets: queuePackets)
+    case .secant: return decisions[pair].secantWeight(queuePackets: queuePackets, directGain: directGain)
+    }
+  }
 }

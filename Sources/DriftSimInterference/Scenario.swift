@@ -11,6 +11,48 @@ public enum PolicyName: String, CaseIterable, Sendable, Codable {
   case qwto
   /// Orthogonal: the non-empty pair with the largest direct gain transmits alone each slot.
   case tdma
+  /// Weight J'_k(Q_k) + β/(2λ_k): the fluid slope plus the half-holding term the epoch-level MDP
+  /// charges at the epoch start (model.md, "How well J approximates…").
+  case fluidCorrected = "fluid-corrected"
+  /// The optimal per-flow policy of the slot-level MDP solved by relative value iteration
+  /// (`PerFlowSlotMDP`); exact at K = 1 without interference, a weight derived from h otherwise.
+  case vi
+  /// Piecewise-linear weights read from a CSV file (`policyTable`, columns queuePackets,weight).
+  case table
+}
+
+extension PolicyName {
+  /// The paper's four policies: the default set of sweeps and benchmarks (`table` needs a file, and
+  /// `fluid-corrected` and `vi` are compared in docs/policies.md).
+  public static let paperPolicies: [PolicyName] = [.fluid, .csiOnly, .qwto, .tdma]
+}
+
+/// When queue-aware policies recompute their weight from the queue.
+public enum WeightUpdate: String, CaseIterable, Sendable, Codable {
+  /// At each epoch start only (the paper's Algorithm 2).
+  case epoch
+  /// At every slot start (slot-level queue-state information).
+  case slot
+}
+
+/// The distribution of packet sizes.
+public enum PacketSizeDistribution: String, CaseIterable, Sendable, Codable {
+  /// Exponential with mean S̄ (model.md Part A).
+  case exponential
+  /// Every packet has exactly S̄ bits (matches the integer packets of the epoch-level MDP).
+  case deterministic
+}
+
+/// How policy `vi` turns the solved per-flow value function into a weight when pairs interfere.
+public enum VIWeightRule: String, CaseIterable, Sendable, Codable {
+  /// w = W̃'(r*): the marginal continuation value at the residual r* of the interference-free
+  /// optimal action for this slot's direct gain (= the exact optimal action without interference).
+  case action
+  /// w = W̃'(Q): the slope of the continuation value at the slot-start queue (the default: at 6 dB
+  /// on the paper preset it gave the lowest delay of the three, docs/policies.md).
+  case slope
+  /// w = (W̃(Q) − W̃(r*))/(Q − r*): the secant over the interference-free optimal service.
+  case secant
 }
 
 /// How the per-slot distributed power iteration updates the transmitters.
@@ -139,6 +181,23 @@ public struct Scenario: Sendable, Equatable, Codable {
   public var calibrationToleranceDB = 0.02
   /// Packets in each queue at time 0 (sizes exponential, arrival time 0): a backlog to drain.
   public var initialQueuePackets: PerPair = .all(0)
+  /// Whether queue-aware policies refresh their weight every epoch (paper) or every slot.
+  public var weightUpdate: WeightUpdate = .epoch
+  /// Exponential (default) or deterministic packet sizes of mean S̄ bits.
+  public var packetSizes: PacketSizeDistribution = .exponential
+  /// The CSV file of policy `table` (columns queuePackets,weight[,pair]); nil for other policies.
+  public var policyTable: String? = nil
+  /// How policy `vi` derives its weight when pairs interfere.
+  public var viWeight: VIWeightRule = .slope
+  /// Grid step of policy `vi`'s slot-level MDP, in packets (1/viGridStep must be an integer).
+  public var viGridStep = 1.0 / 16
+  /// Largest queue of policy `vi`'s slot-level MDP, in packets (arrivals beyond are dropped).
+  public var viMaxQueuePackets = 48.0
+  /// Fading quadrature nodes of policy `vi`'s slot-level MDP (midpoint rule in the Exp(1) quantile).
+  public var viFadingNodes = 96
+  /// Where policy `vi` caches its solutions; nil for `PerFlowSolutionCache.defaultDirectory()`
+  /// ($DRIFTSIM_CACHE_DIR, $XDG_CACHE_HOME/driftsim or ~/.cache/driftsim).
+  public var policyCacheDirectory: String? = nil
 
   /// The defaults (= the `paper` preset).
   public init() {}

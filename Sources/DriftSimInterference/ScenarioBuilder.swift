@@ -56,7 +56,7 @@ public struct ScenarioBuilder: Sendable {
     ("beta", "β, delay weight (> 0)"),
     ("gamma", "γ, power price (> 0); calibrated instead when targetSNRdB is set"),
     ("targetSNRdB", "average transmit SNR target in dB (calibrates γ); null for none"),
-    ("policy", "fluid | csi-only | qwto | tdma"),
+    ("policy", "fluid | csi-only | qwto | tdma | fluid-corrected | vi | table"),
     ("epochs", "epochs per replication, warm-up included (≥ 1)"),
     ("warmupEpochs", "epochs excluded from statistics (0 ≤ warmupEpochs < epochs)"),
     ("seed", "base seed (0 … 2^64−1)"),
@@ -69,6 +69,14 @@ public struct ScenarioBuilder: Sendable {
     ("pilotEpochs", "epochs per pilot run of the γ calibration (≥ 10; capped at epochs, where the pilot is replication 0 itself)"),
     ("calibrationToleranceDB", "accepted |SNR − target| of calibration pilots, in dB (> 0)"),
     ("initialQueuePackets", "backlog at time 0 in packets: a number or a list of K (integers ≥ 0)"),
+    ("weightUpdate", "epoch | slot: queue-aware policies recompute their weight at each epoch start (paper) or each slot start"),
+    ("packetSizes", "exponential | deterministic packet sizes of mean meanPacketBits"),
+    ("policyTable", "CSV file of policy table: header queuePackets,weight[,pair]; piecewise linear in Q (packets), held constant past the last row"),
+    ("viWeight", "action | slope | secant: how policy vi derives a weight from its value function when pairs interfere"),
+    ("viGridStep", "grid step of policy vi's slot-level MDP in packets (1/viGridStep an integer ≤ 1024)"),
+    ("viMaxQueuePackets", "largest queue of policy vi's slot-level MDP in packets (> 0; at most 200000 grid states)"),
+    ("viFadingNodes", "fading quadrature nodes of policy vi's slot-level MDP (8…4096)"),
+    ("policyCacheDirectory", "directory of policy vi's solution cache; null for $DRIFTSIM_CACHE_DIR, else $XDG_CACHE_HOME/driftsim, else ~/.cache/driftsim"),
   ]
 
   /// Starts from the defaults.
@@ -270,6 +278,30 @@ public struct ScenarioBuilder: Sendable {
     case "calibrationToleranceDB": scenario.calibrationToleranceDB = try number("a tolerance > 0 (dB)", { $0 > 0 })
     case "initialQueuePackets":
       scenario.initialQueuePackets = try perPair("a whole number of packets ≥ 0 or a list of them", { $0 >= 0 && $0 == $0.rounded() && $0 <= 1e9 })
+    case "weightUpdate": scenario.weightUpdate = try word(WeightUpdate.self)
+    case "packetSizes": scenario.packetSizes = try word(PacketSizeDistribution.self)
+    case "policyTable":
+      switch value {
+      case .null: scenario.policyTable = nil
+      case let .string(path) where !path.isEmpty: scenario.policyTable = path
+      default: throw fail("a CSV file path, or null")
+      }
+    case "viWeight": scenario.viWeight = try word(VIWeightRule.self)
+    case "viGridStep":
+      let step = try number("a grid step in packets with 1/step an integer from 1 to 1024", { $0 > 0 && $0 <= 1 })
+      let perPacket = (1 / step).rounded()
+      guard perPacket >= 1, perPacket <= 1024, abs(1 / step - perPacket) <= 1e-9 * perPacket else {
+        throw fail("a grid step in packets with 1/step an integer from 1 to 1024")
+      }
+      scenario.viGridStep = 1 / perPacket
+    case "viMaxQueuePackets": scenario.viMaxQueuePackets = try number("a queue > 0 (packets)", { $0 > 0 && $0 <= 1e6 })
+    case "viFadingNodes": scenario.viFadingNodes = try integer("an integer from 8 to 4096", 8...4096)
+    case "policyCacheDirectory":
+      switch value {
+      case .null: scenario.policyCacheDirectory = nil
+      case let .string(path) where !path.isEmpty: scenario.policyCacheDirectory = path
+      default: throw fail("a directory path, or null")
+      }
     default:
       let known = Self.keyDocumentation.map(\.key)
       let suggestion = known.min { editDistance($0, key) < editDistance($1, key) }.map { " (did you mean '\($0)'?)" } ?? ""
@@ -296,6 +328,12 @@ public struct ScenarioBuilder: Sendable {
     }
     guard let backlog = s.initialQueuePackets.resolved(pairs: s.pairs) else {
       throw ScenarioError("key 'initialQueuePackets': the list has \(listCount(s.initialQueuePackets)) entries but pairs = \(s.pairs)")
+    }
+    if s.policy == .table && s.policyTable == nil {
+      throw ScenarioError("key 'policyTable': policy table needs a CSV file (set policyTable=PATH)")
+    }
+    if s.viMaxQueuePackets / s.viGridStep > 200_000 {
+      throw ScenarioError("keys 'viMaxQueuePackets'/'viGridStep': \(Int(s.viMaxQueuePackets / s.viGridStep)) grid states exceed the limit of 200000")
     }
     if s.arrivalRate.resolved(pairs: s.pairs)!.allSatisfy({ $0 == 0 }) && backlog.allSatisfy({ $0 == 0 }) {
       throw ScenarioError("key 'arrivalRate': every pair has rate 0 and no initial backlog, so there is nothing to simulate")

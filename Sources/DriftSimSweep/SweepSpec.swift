@@ -224,7 +224,7 @@ public struct SweepSpec: Sendable {
     }
     let axes = try axisList("axes")
     let zip = try axisList("zip")
-    var policies = PolicyName.allCases.map { $0 }
+    var policies = PolicyName.paperPolicies
     if let entry = entries["policies"] {
       guard case let .sequence(items) = entry.value else { throw SweepError("\(at(entry.key)): 'policies' must be a list, e.g. [fluid, tdma]") }
       policies = []

