@@ -117,13 +117,19 @@ public struct CoupledFluidModel: Sendable {
     gamma = scenario.gamma
     slotsPerEpoch = scenario.slotsPerEpoch
     self.policy = policy ?? scenario.policy
+    switch self.policy {
+    case .fluid, .fluidCorrected, .csiOnly, .qwto, .tdma: break
+    case .vi, .table:
+      throw FluidValidationError(
+        "coupled fluid: policy '\(self.policy.rawValue)' has no weight as a function of the fluid queue here; use fluid, fluid-corrected, csi-only, qwto or tdma")
+    }
     update = scenario.powerUpdate
     tolerance = scenario.tolerance
     maxIterations = scenario.maxIterations
     self.samples = samples
     self.sampling = sampling
     valueFunctions =
-      self.policy == .fluid
+      self.policy == .fluid || self.policy == .fluidCorrected
       ? try (0..<k).map {
         try FluidValueFunction(arrivalRate: max(lambdas[$0], 1e-12), beta: scenario.beta, gamma: scenario.gamma, directGain: direct[$0], kappa: scenario.kappa)
       } : []
@@ -154,6 +160,11 @@ public struct CoupledFluidModel: Sendable {
     case .fluid:
       let solver = BrentRootFinder()
       return try valueFunctions[pair].slope(atQueue: max(queue, 0), solver: solver)
+    case .fluidCorrected:
+      // J'(Q) + β/(2λ), as the packet-level policy (the holding cost of an epoch start).
+      let function = valueFunctions[pair]
+      return try function.slope(atQueue: max(queue, 0), solver: BrentRootFinder()) + function.beta / (2 * function.arrivalRate)
+    case .vi, .table: return 1  // refused by init
     case .csiOnly, .tdma: return 1
     case .qwto: return max(queue, 0)
     }

@@ -165,13 +165,27 @@ public struct ModelFile: Sendable {
       throw MeanFieldError("cannot read model file '\(path)': no such file")
     }
     guard !isDirectory.boolValue else { throw MeanFieldError("cannot read model file '\(path)': it is a directory") }
-    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > Self.maximumBytes {
+    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+    // A FIFO would block the read forever and a device is no model: only regular files.
+    guard (attributes?[.type] as? FileAttributeType) == .typeRegular else {
+      throw MeanFieldError("cannot read model file '\(path)': not a regular file (a device, FIFO or socket)")
+    }
+    if let size = attributes?[.size] as? Int, size > Self.maximumBytes {
       throw MeanFieldError("model file '\(path)' has \(size) bytes; model files are limited to \(Self.maximumBytes) bytes")
     }
+    // FileHandle rather than Data(contentsOf:): a failure to open is reported in our words, not
+    // Foundation's.
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw MeanFieldError("cannot read model file '\(path)': it cannot be opened for reading (permissions?)")
+    }
+    defer { try? handle.close() }
     do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
+      data = try handle.read(upToCount: Self.maximumBytes + 1) ?? Data()
     } catch {
-      throw MeanFieldError("cannot read model file '\(path)': \(error.localizedDescription)")
+      throw MeanFieldError("cannot read model file '\(path)': the read failed")
+    }
+    guard data.count <= Self.maximumBytes else {
+      throw MeanFieldError("model file '\(path)' has more than \(Self.maximumBytes) bytes; model files are limited to \(Self.maximumBytes) bytes")
     }
     try self.init(json: data, origin: path)
   }
@@ -182,11 +196,15 @@ public struct ModelFile: Sendable {
     guard data.count <= Self.maximumBytes else {
       throw MeanFieldError("\(origin): \(data.count) bytes; model files are limited to \(Self.maximumBytes) bytes")
     }
+    guard !data.isEmpty else { throw MeanFieldError("\(origin): the file is empty; a model file is a JSON object") }
     let object: Any
     do {
       object = try JSONSerialization.jsonObject(with: data, options: [])
     } catch {
-      throw MeanFieldError("\(origin): not valid JSON: \(error.localizedDescription)")
+      // Foundation's localizedDescription says only "not in the correct format"; its debug
+      // description says where.
+      let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "malformed JSON"
+      throw MeanFieldError("\(origin): not valid JSON (model files are JSON objects): \(detail.prefix(200))")
     }
     guard let root = object as? [String: Any] else { throw MeanFieldError("\(origin): the top level must be a JSON object") }
     let knownKeys: Set<String> = ["name", "states", "parameters", "initial", "conserved", "transitions", "description"]

@@ -30,6 +30,16 @@ public enum SweepPresets {
       policies: [fluid, csi-only, qwto, tdma]
       replications: 5
       """,
+    "policies": """
+      # Every policy at equal power (6 dB) on the paper preset, both weight-refresh granularities
+      # (docs/policies.md). Weight refresh does not change csi-only, tdma or vi (they do not use the
+      # epoch-start queue), so their two rows at a point agree.
+      preset: paper
+      set: {targetSNRdB: 6, epochs: 20000, warmupEpochs: 2000, pilotEpochs: 20000}
+      axes: {arrivalRate: [0.5, 1, 1.5, 2], weightUpdate: [epoch, slot]}
+      policies: [csi-only, tdma, fluid, qwto, fluid-corrected, vi]
+      replications: 5
+      """,
   ]
 
   /// The spec of a preset.

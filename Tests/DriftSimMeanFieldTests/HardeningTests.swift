@@ -96,3 +96,31 @@ struct MeanFieldHardeningTests {
     #expect(throws: MeanFieldError.self) { try ModelFile(json: Data(count: ModelFile.maximumBytes + 1), origin: "big.json") }
   }
 }
+
+@Suite("Model files that are not regular JSON files")
+struct ModelFileSourceTests {
+  @Test func devicesFIFOsEmptyAndMalformedFilesAreClearErrors() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("model-files-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let empty = directory.appendingPathComponent("empty.json").path
+    let yaml = directory.appendingPathComponent("model.yaml").path
+    let fifo = directory.appendingPathComponent("fifo").path
+    try Data().write(to: URL(fileURLWithPath: empty))
+    try Data("states: [S, I]\n".utf8).write(to: URL(fileURLWithPath: yaml))
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let cases: [(String, String)] = [
+      ("/dev/null", "not a regular file"), (fifo, "not a regular file"), (empty, "the file is empty"),
+      (yaml, "not valid JSON"),
+    ]
+    for (path, expected) in cases {
+      do {
+        _ = try ModelFile(contentsOf: path)
+        Issue.record("\(path) was accepted")
+      } catch {
+        #expect(error.description.contains(expected), "\(path): \(error.description)")
+        #expect(!error.description.contains("The operation could not be completed"), "\(error.description)")
+      }
+    }
+  }
+}

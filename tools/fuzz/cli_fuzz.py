@@ -46,9 +46,16 @@ SCENARIO_KEYS = ["arrivalRate", "crossGain", "beta", "gamma", "epochs", "warmupE
                  "maxQueuePackets", "traceLevel", "policy", "targetSNRdB", "replications", "slotsPerEpoch"]
 
 
+# Studies that take minutes by design (K = 2 value iteration: the state space is N² and every state
+# integrates over K² fading gains); their --help documents it, and they print progress.
+LONG_STUDIES = ("fluid two-pair", "fluid decoupling")
+
+
 def is_benchmark(path):
-    """Benchmarks run for as long as they measure: their timeouts are expected, not findings."""
-    return "bench" in path
+    """Benchmarks run for as long as they measure, and the long studies for minutes: their timeouts
+    are expected, not findings (crashes, bad exit codes and Foundation text still are)."""
+    joined = " ".join(path) if isinstance(path, (list, tuple)) else str(path)
+    return "bench" in joined or any(study in joined for study in LONG_STUDIES)
 
 
 def dump_help(binary):
