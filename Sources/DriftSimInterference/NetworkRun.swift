@@ -269,6 +269,14 @@ public enum NetworkRun {
   /// replication 0 itself; other replications scatter around the target within their sampling error.
   /// The achieved SNR of the full run is reported separately with its CI.
   public static func calibrateGamma(_ scenario: Scenario, point: Int = 0) throws -> CalibrationResult {
+    try calibrateGamma(scenario, point: point) { pilot, gamma, seed in try runReplication(pilot, gamma: gamma, seed: seed) }
+  }
+
+  /// `calibrateGamma(_:point:)` with the pilot runs made by `replicate` (scenario, γ, seed), so a
+  /// policy defined outside DriftSim (`PolicyRunner`) is calibrated the same way.
+  static func calibrateGamma(
+    _ scenario: Scenario, point: Int, replicate: (Scenario, Double, UInt64) throws -> ReplicationResult
+  ) throws -> CalibrationResult {
     guard let target = scenario.targetSNRdB else {
       throw ScenarioError("calibration needs targetSNRdB")
     }
@@ -287,7 +295,7 @@ public enum NetworkRun {
       let gamma = exp(logGamma)
       let snr: Double
       do {
-        let result = try runReplication(pilot, gamma: gamma, seed: seed)
+        let result = try replicate(pilot, gamma, seed)
         let power = result.pairs.map(\.powerSum).reduce(0, +) / Double(max(result.measuredSlots, 1) * result.pairs.count)
         snr = 10 * log10(power)
       } catch is SimulationError {

@@ -546,7 +546,7 @@ struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copy
         failure = SimulationError(
           description: "the queue of pair \(pair) reached \(Int(packets)) packets at epoch \(epoch) "
             + "(maxQueuePackets = \(Int(scenario.maxQueuePackets))): the load is unstable for policy "
-            + "\(Policy.name.rawValue) at γ = \(parameters.gamma)")
+            + "\(Policy.name) at γ = \(parameters.gamma)")
         return false
       }
       do {

@@ -4,8 +4,9 @@ import DriftSimNumerics
 /// (distributed water-filling) or take turns (TDMA). The simulation is generic over the policy, so
 /// the per-slot code is specialised and has no dynamic dispatch.
 public protocol PowerPolicy {
-  /// The policy's name as scenarios spell it.
-  static var name: PolicyName { get }
+  /// The policy's name in results and messages: a built-in policy's spelling in scenarios
+  /// (`PolicyName.rawValue`), or any name a policy defined outside DriftSim chooses.
+  static var name: String { get }
   /// Whether one pair transmits alone per slot (TDMA) instead of the weighted iteration.
   static var isOrthogonal: Bool { get }
   /// Whether the weight depends on the queue (then `weightUpdate = slot` refreshes it every slot).
@@ -32,7 +33,7 @@ extension PowerPolicy {
 
 /// Weight J'_k(Q_k): the fluid value function's slope (paper Algorithm 2).
 public struct FluidPolicy: PowerPolicy {
-  public static let name = PolicyName.fluid
+  public static let name = PolicyName.fluid.rawValue
   public static let isOrthogonal = false
   /// One fluid value function per pair.
   public let valueFunctions: [FluidValueFunction]
@@ -55,7 +56,7 @@ public struct FluidPolicy: PowerPolicy {
 
 /// Weight 1: CSI-only water-filling.
 public struct CSIOnlyPolicy: PowerPolicy {
-  public static let name = PolicyName.csiOnly
+  public static let name = PolicyName.csiOnly.rawValue
   public static let isOrthogonal = false
   public static let isQueueAware = false
   /// Creates the policy.
@@ -65,7 +66,7 @@ public struct CSIOnlyPolicy: PowerPolicy {
 
 /// Weight Q_k (packets at the epoch start): queue-weighted throughput-optimal.
 public struct QWTOPolicy: PowerPolicy {
-  public static let name = PolicyName.qwto
+  public static let name = PolicyName.qwto.rawValue
   public static let isOrthogonal = false
   /// Creates the policy.
   public init() {}
@@ -74,7 +75,7 @@ public struct QWTOPolicy: PowerPolicy {
 
 /// TDMA: the non-empty pair with the strongest direct channel sends alone (weight 1 water level).
 public struct TDMAPolicy: PowerPolicy {
-  public static let name = PolicyName.tdma
+  public static let name = PolicyName.tdma.rawValue
   public static let isOrthogonal = true
   public static let isQueueAware = false
   /// Creates the policy.
@@ -86,7 +87,7 @@ public struct TDMAPolicy: PowerPolicy {
 /// approximates…": the epoch-level MDP charges β Q/λ at the epoch start, the fluid spreads it over
 /// the drain, and adding β Q/(2λ) to J closes most of the gap).
 public struct FluidCorrectedPolicy: PowerPolicy {
-  public static let name = PolicyName.fluidCorrected
+  public static let name = PolicyName.fluidCorrected.rawValue
   public static let isOrthogonal = false
   private var fluid: FluidPolicy
   /// β/(2λ_k) per pair.
@@ -106,7 +107,7 @@ public struct FluidCorrectedPolicy: PowerPolicy {
 /// Weights from a piecewise-linear table per pair (`WeightTable`, read from the scenario's
 /// `policyTable` CSV).
 public struct TablePolicy: PowerPolicy {
-  public static let name = PolicyName.table
+  public static let name = PolicyName.table.rawValue
   public static let isOrthogonal = false
   /// One table per pair.
   public let tables: [WeightTable]
@@ -122,7 +123,7 @@ public struct TablePolicy: PowerPolicy {
 /// the solved Bellman equation (so at K = 1 the policy is optimal for the simulated model). With
 /// interference the weight enters Algorithm 3 by `rule`.
 public struct VIPolicy: PowerPolicy {
-  public static let name = PolicyName.vi
+  public static let name = PolicyName.vi.rawValue
   public static let isOrthogonal = false
   public static let decidesEachSlot = true
   /// One decision per pair.

@@ -1,0 +1,44 @@
+import DriftSimInterference
+import Testing
+
+/// A policy defined as a researcher would, outside DriftSim's own list: weight 1, i.e. CSI-only
+/// water-filling under another name.
+private struct ConstantWeight: PowerPolicy {
+  static let name = "constant-weight"
+  static let isOrthogonal = false
+  static let isQueueAware = false
+  func weight(pair: Int, queuePackets: Double) -> Double { 1 }
+}
+
+@Suite("PolicyRunner: policies from outside DriftSim")
+struct PolicyRunnerTests {
+  func scenario(_ overrides: [String]) throws -> Scenario {
+    var builder = try ScenarioBuilder(preset: "paper")
+    for o in ["epochs=400", "warmupEpochs=40", "replications=2"] + overrides { try builder.apply(override: o) }
+    return try builder.validated()
+  }
+
+  @Test func anOutsideWeightOfOneReproducesCSIOnlyBitForBit() throws {
+    let s = try scenario(["policy=csi-only", "gamma=0.05"])
+    let builtIn = try NetworkRun.runReplications(s, gamma: 0.05, jobs: 2).results
+    let outside = try PolicyRunner { _ in ConstantWeight() }.runReplications(s, gamma: 0.05, jobs: 1).results
+    #expect(builtIn.count == outside.count)
+    for (a, b) in zip(builtIn, outside) {
+      #expect(a.finalTime == b.finalTime)
+      #expect(a.pairs.map(\.powerSum) == b.pairs.map(\.powerSum))
+      #expect(a.pooledDelay.mean == b.pooledDelay.mean)
+    }
+  }
+
+  @Test func runCalibratesAndNamesTheOutsidePolicy() throws {
+    let s = try scenario(["targetSNRdB=6", "pilotEpochs=400"])
+    let summary = try PolicyRunner { _ in ConstantWeight() }.run(s, jobs: 2)
+    #expect(summary.policy == "constant-weight")
+    let calibration = try #require(summary.calibration)
+    #expect(abs(calibration.pilotSNRdB - 6) <= s.calibrationToleranceDB + 1e-12)
+    // The same calibration as the built-in csi-only policy: equal power means equal γ.
+    var csi = s
+    csi.policy = .csiOnly
+    #expect(try NetworkRun.calibrateGamma(csi).gamma == calibration.gamma)
+  }
+}
