@@ -146,9 +146,9 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(name: "DriftSimTests", dependencies: ["DriftSim"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "DriftSimCLITests", dependencies: ["DriftSimCLI", "driftsim"], swiftSettings: swiftSettings),
+      name: "DriftSimCLITests", dependencies: ["DriftSimCLI", "DriftSimCLISupport", "driftsim"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "DriftSimReplayCLITests", dependencies: ["DriftSimReplayCLI", "driftsim-replay"],
+      name: "DriftSimReplayCLITests", dependencies: ["DriftSimReplayCLI", "DriftSimCLISupport", "driftsim-replay"],
       swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]

@@ -19,10 +19,10 @@ struct BenchKernelCommand: ParsableCommand {
     commandName: "kernel",
     abstract: "Time the event kernel on the hold model (pop the earliest event, push one Exp(1) later).",
     discussion: """
-      N events stay pending throughout; each step pops the earliest (time t) and schedules one at
-      t + Exp(1) seconds, drawn from a GSL taus2 stream. The queue is filled before timing starts.
-      The run is repeated and the median events/s is reported. 'finalSimulatedTimeSeconds' is a
-      determinism fingerprint: the same seed, population and events give the same value everywhere.
+      N events stay pending throughout; each step pops the earliest (time t) and schedules one at \
+      t + Exp(1) seconds, drawn from a GSL taus2 stream. The queue is filled before timing starts. \
+      The run is repeated and the median events/s is reported. 'finalSimulatedTimeSeconds' is a \
+      determinism fingerprint: the same seed, population and events give the same value everywhere. \
       tools/bench/kernel.sh compares the figure with a plain C binary heap on the same generator.
       """
   )

@@ -43,3 +43,20 @@ func parseNumberList(_ text: String, option: String, minimum: Double = -.infinit
 func writeSVG(_ text: String, to path: String, option: String = "--svg") throws {
   try OutputPath.check(path, option: option).write(text)
 }
+
+/// `--jobs N`: worker threads. The default is the number of cores, written in the help as words
+/// (not the number) so that help screens are the same on every machine.
+struct JobsOption: ParsableArguments {
+  @Option(
+    name: .customLong("jobs"),
+    help: ArgumentHelp(
+      "Worker threads (default: the number of cores). Results do not depend on it.", valueName: "n"))
+  var requested: Int?
+
+  /// The number of threads to use.
+  var count: Int { requested ?? ProcessInfo.processInfo.activeProcessorCount }
+
+  func validate() throws {
+    if let requested, requested < 1 { throw ValidationError("--jobs must be at least 1, got \(requested)") }
+  }
+}

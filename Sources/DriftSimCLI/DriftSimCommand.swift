@@ -8,7 +8,7 @@ public struct DriftSimCommand: ParsableCommand {
     commandName: "driftsim",
     abstract: "Discrete-event simulation of stochastic networks and their fluid / mean-field approximations.",
     discussion: """
-      Every command that produces a result accepts --json PATH|- for a machine-readable copy
+      Every command that produces a result accepts --json PATH|- for a machine-readable copy \
       ('-' = stdout only). Exit status: 0 success, 1 bad input or failed check, 2 usage error.
       """,
     version: DriftSimVersion.string,

@@ -55,8 +55,9 @@ struct FluidDecouplingCommand: ParsableCommand {
   @Option(help: "Sweep cap per solve (1…1000000).")
   var maxIterations = 100_000
 
-  @Option(help: "Threads.")
-  var jobs = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var parallelism: JobsOption
+  /// Worker threads (`--jobs`).
+  var jobs: Int { parallelism.count }
 
   @OptionGroup var output: OutputOptions
 

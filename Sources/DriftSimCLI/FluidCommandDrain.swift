@@ -87,8 +87,9 @@ struct FluidDrainCommand: ParsableCommand {
   @Flag(help: "Skip the second coupled integration with an independent sample set (the trajectory's Monte Carlo error check).")
   var noMcCheck = false
 
-  @Option(help: "Threads.")
-  var jobs = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var parallelism: JobsOption
+  /// Worker threads (`--jobs`).
+  var jobs: Int { parallelism.count }
 
   @Option(help: ArgumentHelp("Write an SVG of the trajectories, scaled by Q(0), with CI bands.", valueName: "PATH"))
   var svg: String?

@@ -18,14 +18,16 @@ struct FluidPolicyGapCommand: ParsableCommand {
                    fluid policy: the time average of β Q/λ + γ p̄ over measured epochs, R replications,
                    95 % CI. The default --set slotsPerEpoch=1 is NOT applied for you: use it to match the
                    MDP's one fading draw per epoch (with N slots the epoch averages N fading draws).
-      With --set packetSizes=deterministic and --set slotsPerEpoch=1 the simulation is the MDP like for
-      like (whole packets, one fading draw per epoch). --vi also solves the slot-level per-flow MDP of
+      With --set packetSizes=deterministic and --set slotsPerEpoch=1 the simulation is the MDP like for \
+      like (whole packets, one fading draw per epoch). --vi also solves the slot-level per-flow MDP of \
       policy vi (at the scenario's slotsPerEpoch and packetSizes; docs/policies.md) and simulates vi:
       its cost with Q at every slot start must equal that θ within the CI.
-      JSON: {"model", "theta", "thetaFluid", "relativeGapMDP", "cInf", "simulated": {"meanCostPerEpoch",
-      "ci95", "slotCostPerEpoch", "slotCostCI95", "holdingCostPerEpoch", "powerCostPerEpoch", "meanQueuePackets",
-      "meanDelayMs", …}, "relativeGapSimulated", "vi": {"model", "theta", "simulated", "relativeGapSimulated"}}.
+
+      JSON: {"model", "theta", "thetaFluid", "relativeGapMDP", "cInf", "simulated": {"meanCostPerEpoch", \
+      "ci95", "slotCostPerEpoch", "slotCostCI95", "holdingCostPerEpoch", "powerCostPerEpoch", "meanQueuePackets", \
+      "meanDelayMs", …}, "relativeGapSimulated", "vi": {"model", "theta", "simulated", "relativeGapSimulated"}}. \
       --compare csi-only,fluid-corrected simulates more policies at the same γ ("compared" in the JSON).
+
       Example: driftsim fluid policy-gap --set gamma=1 --set slotsPerEpoch=1 --set epochs=20000 --replications 10
       """
   )
@@ -47,8 +49,9 @@ struct FluidPolicyGapCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Also simulate these policies at the same γ (one pair, no interference) and report their costs next to θ.", valueName: "p1,p2,…"))
   var compare: String?
 
-  @Option(help: "Threads.")
-  var jobs = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var parallelism: JobsOption
+  /// Worker threads (`--jobs`).
+  var jobs: Int { parallelism.count }
 
   @OptionGroup var output: OutputOptions
 

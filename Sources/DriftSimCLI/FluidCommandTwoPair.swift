@@ -39,8 +39,9 @@ struct FluidTwoPairCommand: ParsableCommand {
   @Option(help: "Give up after this many sweeps.")
   var maxIterations = 200_000
 
-  @Option(help: "Threads for the per-state loop.")
-  var jobs = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var parallelism: JobsOption
+  /// Worker threads (`--jobs`).
+  var jobs: Int { parallelism.count }
 
   @Option(help: ArgumentHelp("Write an SVG of V against J1 + J2 along the q1 axis and the diagonal.", valueName: "PATH"))
   var svg: String?

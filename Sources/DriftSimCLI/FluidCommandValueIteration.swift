@@ -39,8 +39,9 @@ struct FluidValueIterationCommand: ParsableCommand {
   @Option(help: "Give up after this many sweeps.")
   var maxIterations = 200_000
 
-  @Option(help: "Threads for the per-state loop.")
-  var jobs = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var parallelism: JobsOption
+  /// Worker threads (`--jobs`).
+  var jobs: Int { parallelism.count }
 
   @Option(help: ArgumentHelp("Queues Q (packets, 0…N) to print, comma-separated (default 0,1,2,5,10,20,50,100,150,200 up to N).", valueName: "q1,q2,…"))
   var queues: String?

@@ -10,10 +10,10 @@ struct RunCommand: ParsableCommand {
     commandName: "run",
     abstract: "Simulate a K-pair interference network scenario and print delay, power and queue statistics.",
     discussion: """
-      The scenario is the `paper` preset (or --preset), then the scenario file, then each --set.
-      With targetSNRdB set, γ is first calibrated by pilot runs so the average transmit SNR hits the
-      target; the full run then reports the achieved SNR with its 95 % CI. Replications run in
-      parallel (--jobs) with seeds derived from (seed, replication), so results do not depend on
+      The scenario is the `paper` preset (or --preset), then the scenario file, then each --set. \
+      With targetSNRdB set, γ is first calibrated by pilot runs so the average transmit SNR hits the \
+      target; the full run then reports the achieved SNR with its 95 % CI. Replications run in \
+      parallel (--jobs) with seeds derived from (seed, replication), so results do not depend on \
       --jobs. Confidence intervals come from replications when there are ≥ 2, else from batch means.
 
       Scenario keys (units):
@@ -26,8 +26,9 @@ struct RunCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Write a binary trace of replication 0 to PATH (records chosen by traceLevel).", valueName: "PATH"))
   var trace: String?
 
-  @Option(help: "Worker threads for replications (default: the number of cores).")
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var parallelism: JobsOption
+  /// Worker threads (`--jobs`).
+  var jobs: Int { parallelism.count }
 
   @OptionGroup var output: OutputOptions
 

@@ -17,8 +17,9 @@ struct SweepRunCommand: ParsableCommand {
 
   @OptionGroup var source: SweepSourceOptions
 
-  @Option(help: "Parallel tasks (default: the number of cores).")
-  var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+  @OptionGroup var parallelism: JobsOption
+  /// Worker threads (`--jobs`).
+  var jobs: Int { parallelism.count }
 
   @Option(
     name: [.customShort("o"), .customLong("output-directory")],

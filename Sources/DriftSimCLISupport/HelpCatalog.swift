@@ -33,8 +33,9 @@ public enum HelpCatalog {
 
   /// The lines of `discussion` that break a prose paragraph by hand. swift-argument-parser wraps
   /// each paragraph to the terminal's width, so a hard line break inside one makes ragged help.
-  /// A line break is fine before a line that starts a list item, an indented or example line
-  /// (leading space, `-`, `•`, `$`, `|`), or after a line ending in `:`.
+  /// A line break is fine before a line that starts a list item or an indented or example line
+  /// (leading space, "- ", "• ", "* ", `$`, `|`), or after a line ending in `:`. A line starting
+  /// with an option name such as "--jobs" is prose.
   /// - Returns: the offending lines (empty when the discussion wraps cleanly).
   public static func hardBreaks(in discussion: String) -> [String] {
     var offending: [String] = []
@@ -42,7 +43,9 @@ public enum HelpCatalog {
       let lines = paragraph.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       guard lines.count > 1 else { continue }
       for (previous, line) in zip(lines, lines.dropFirst()) {
-        let structured = line.first.map { " -•$|*".contains($0) } ?? true
+        let structured =
+          line.isEmpty || line.hasPrefix(" ") || line.hasPrefix("- ") || line.hasPrefix("• ")
+          || line.hasPrefix("* ") || line.hasPrefix("$") || line.hasPrefix("|")
         if !structured && !previous.hasSuffix(":") && !previous.hasPrefix(" ") { offending.append(line) }
       }
     }

@@ -82,8 +82,8 @@ struct DelayCommand: ParsableCommand {
     commandName: "delay",
     abstract: "Delay percentiles and CDF per pair and pooled (table, CSV or SVG).",
     discussion: """
-      Delays of the packets departing in the window, from packet-departure records. Quantiles come
-      from a log-bucketed histogram with relative precision 1e-3 (bounded memory); min and max are
+      Delays of the packets departing in the window, from packet-departure records. Quantiles come \
+      from a log-bucketed histogram with relative precision 1e-3 (bounded memory); min and max are \
       exact. CSV columns: pair,value,fraction with value in milliseconds.
       """)
 
@@ -114,7 +114,7 @@ struct PowerCommand: ParsableCommand {
     commandName: "power",
     abstract: "Transmit power distribution per pair and pooled (table, CSV or SVG).",
     discussion: """
-      Power of every slot in the window, in noise units (a linear transmit SNR), from slot records.
+      Power of every slot in the window, in noise units (a linear transmit SNR), from slot records. \
       'zero' is the fraction of slots without transmission. CSV columns: pair,value,fraction.
       """)
 
@@ -146,8 +146,8 @@ struct QueueCommand: ParsableCommand {
     commandName: "queue",
     abstract: "Queue length time series per pair, averaged in time bins (table, CSV or SVG).",
     discussion: """
-      From epoch records (queue in bits at each epoch start), averaged over equal time bins; memory
-      is proportional to bins × pairs, not to the trace. CSV columns: time (s), then the mean queue
+      From epoch records (queue in bits at each epoch start), averaged over equal time bins; memory \
+      is proportional to bins × pairs, not to the trace. CSV columns: time (s), then the mean queue \
       in bits of each pair (empty where a bin holds no epoch).
       """)
 

@@ -12,9 +12,9 @@ struct ExportCommand: ParsableCommand {
     commandName: "export",
     abstract: "Write one table per record kind as CSV or Apache Arrow IPC files.",
     discussion: """
-      Files are named <kind>.csv or <kind>.arrow (packetArrival, packetDeparture, epoch, slot,
-      ctmcJump, ctmcSnapshot) inside the output directory. Columns are the record fields; snapshot
-      counts become count_0, count_1, …. Arrow files open with pyarrow.ipc.open_file and
+      Files are named <kind>.csv or <kind>.arrow (packetArrival, packetDeparture, epoch, slot, \
+      ctmcJump, ctmcSnapshot) inside the output directory. Columns are the record fields; snapshot \
+      counts become count_0, count_1, …. Arrow files open with pyarrow.ipc.open_file and \
       polars.read_ipc. Export streams block by block, so memory does not grow with the trace.
       """)
 

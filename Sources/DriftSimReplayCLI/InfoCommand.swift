@@ -9,7 +9,7 @@ struct InfoCommand: ParsableCommand {
     commandName: "info",
     abstract: "Show a trace's header, scenario, record counts, time range and integrity verdict.",
     discussion: """
-      Reads every block and verifies every CRC32C. A truncated or corrupt trace is described and then
+      Reads every block and verifies every CRC32C. A truncated or corrupt trace is described and then \
       reported as an error (exit 1) unless --salvage is given.
       """)
 

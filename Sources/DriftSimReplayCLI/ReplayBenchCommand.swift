@@ -16,15 +16,15 @@ struct ReplayBenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Benchmark trace writing, verification and `summary` reading (records/s, MB/s, peak memory).",
     discussion: """
-      Writes a synthetic packet-level trace (arrivals, departures and slots of 4 pairs, 24 bytes per
-      record) with TraceWriter, then verifies it (CRC32C of every block) and runs the summary
-      analysis on it, each --repetitions times; prints the median of each figure. Peak resident
-      memory (max RSS) is printed after each phase: it stays flat as --records grows because reading
+      Writes a synthetic packet-level trace (arrivals, departures and slots of 4 pairs, 24 bytes per \
+      record) with TraceWriter, then verifies it (CRC32C of every block) and runs the summary \
+      analysis on it, each --repetitions times; prints the median of each figure. Peak resident \
+      memory (max RSS) is printed after each phase: it stays flat as --records grows because reading \
       and writing hold one block per kind. Use a release build:
         swift build -c release --scratch-path .build-trace
         .build-trace/release/driftsim-replay bench --records 45000000   # ≈ 1 GB
-      With --until-interrupted the writer runs until SIGINT/SIGTERM (but never past --records
-      records), then finishes the trace (valid footer marked 'interrupted') and exits with status
+      With --until-interrupted the writer runs until SIGINT/SIGTERM (but never past --records \
+      records), then finishes the trace (valid footer marked 'interrupted') and exits with status \
       128 + signal (tests use this); reaching --records without a signal is an error (exit 1).
       """)
 

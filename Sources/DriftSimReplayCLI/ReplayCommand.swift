@@ -8,7 +8,7 @@ public struct ReplayCommand: ParsableCommand {
     commandName: "driftsim-replay",
     abstract: "Read DriftSim binary traces and compute delay, power, queue and mean-field statistics.",
     discussion: """
-      Every subcommand accepts --json PATH|- for a machine-readable copy ('-' = stdout only).
+      Every subcommand accepts --json PATH|- for a machine-readable copy ('-' = stdout only). \
       Exit status: 0 success, 1 bad input (missing, corrupt or truncated trace), 2 usage error.
       """,
     version: "0.1.0",

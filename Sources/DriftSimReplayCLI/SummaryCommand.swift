@@ -9,9 +9,9 @@ struct SummaryCommand: ParsableCommand {
     commandName: "summary",
     abstract: "Per-pair and overall packets, delay (mean with CI, percentiles), power, throughput, queue, Little's law.",
     discussion: """
-      Delay statistics cover the packets that depart in the window; the confidence interval uses batch
-      means and Student-t. Power and throughput come from slot records, queues from epoch records
-      (time averages), Little's law from arrival and departure records: the time-average number of
+      Delay statistics cover the packets that depart in the window; the confidence interval uses batch \
+      means and Student-t. Power and throughput come from slot records, queues from epoch records \
+      (time averages), Little's law from arrival and departure records: the time-average number of \
       packets in the system divided by the arrival rate, against the measured mean delay.
       """)
 

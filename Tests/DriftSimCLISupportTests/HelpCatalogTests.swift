@@ -24,5 +24,6 @@ struct HelpCatalogTests {
     #expect(HelpCatalog.hardBreaks(in: "Keys:\n  a  first\n  b  second").isEmpty)
     #expect(HelpCatalog.hardBreaks(in: "Examples:\n$ driftsim run\n- item").isEmpty)
     #expect(HelpCatalog.hardBreaks(in: "A sentence broken\nby hand.") == ["by hand."])
+    #expect(HelpCatalog.hardBreaks(in: "Results do not depend on\n--jobs at all.") == ["--jobs at all."])
   }
 }
