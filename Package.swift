@@ -146,9 +146,10 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(name: "DriftSimTests", dependencies: ["DriftSim"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "DriftSimCLITests", dependencies: ["DriftSimCLI", "DriftSimCLISupport", "driftsim"], swiftSettings: swiftSettings),
+      name: "DriftSimCLITests", dependencies: ["DriftSimCLI", "DriftSimCLISupport", "driftsim"], exclude: ["Golden"],
+      swiftSettings: swiftSettings),
     .testTarget(
-      name: "DriftSimReplayCLITests", dependencies: ["DriftSimReplayCLI", "DriftSimCLISupport", "driftsim-replay"],
+      name: "DriftSimReplayCLITests", dependencies: ["DriftSimReplayCLI", "DriftSimCLISupport", "driftsim-replay"], exclude: ["Golden"],
       swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]

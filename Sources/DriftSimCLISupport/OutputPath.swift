@@ -165,7 +165,7 @@ public struct OutputPath: Sendable, Equatable, CustomStringConvertible {
     if fd < 0 {
       throw InputError("\(self): cannot create a temporary file in \(OutputPath.quoted(directory)): \(OutputPath.reason(errno))")
     }
-    let temporary = String(cString: template)
+    let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     var keep = false
     defer {
       if !keep { unlink(temporary) }

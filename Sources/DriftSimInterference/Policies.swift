@@ -3,7 +3,7 @@ import DriftSimNumerics
 /// A power-control policy: the epoch-start weight of each pair, and whether pairs share slots
 /// (distributed water-filling) or take turns (TDMA). The simulation is generic over the policy, so
 /// the per-slot code is specialised and has no dynamic dispatch.
-public protocol PowerPolicy {
+public protocol PowerPolicy: SendableMetatype {
   /// The policy's name in results and messages: a built-in policy's spelling in scenarios
   /// (`PolicyName.rawValue`), or any name a policy defined outside DriftSim chooses.
   static var name: String { get }

@@ -293,7 +293,7 @@ public struct CTMCSimulation {
       try run(until: horizon, maxJumps: maxJumps, observer: &observer)
       return
     }
-    try loop(until: horizon, maxJumps: maxJumps, observer: &observer, rates: SISRates(alpha: alpha, beta: beta))
+    _ = try loop(until: horizon, maxJumps: maxJumps, observer: &observer, rates: SISRates(alpha: alpha, beta: beta))
   }
 
   private func rateFailure(x: UnsafeMutablePointer<Double>, rates: UnsafeMutablePointer<Double>) -> MeanFieldError {
