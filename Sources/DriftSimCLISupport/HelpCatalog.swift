@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// Every command's help screen of a command tree, for golden help tests and documentation, and a
 /// check that help discussions wrap cleanly.
@@ -50,5 +51,34 @@ public enum HelpCatalog {
       }
     }
     return offending
+  }
+
+  /// Compares every help screen of `Root` with the saved files in `directory` (one file per
+  /// command, named by its path with dashes, e.g. "driftsim-fluid-drain.txt"), for golden tests.
+  /// With `write`, the files are written first (regeneration; review the diff).
+  /// - Returns: one line per problem: a screen that differs from its file, a missing file, a file
+  ///   without a command (a command that disappeared unreviewed), a discussion with hard breaks.
+  public static func goldenProblems<Root: ParsableCommand>(
+    _ root: Root.Type, directory: URL, write: Bool, columns: Int = 100
+  ) -> [String] {
+    var problems: [String] = []
+    var expected: Set<String> = []
+    for entry in entries(root, columns: columns) {
+      let name = entry.path.replacingOccurrences(of: " ", with: "-") + ".txt"
+      let url = directory.appendingPathComponent(name)
+      expected.insert(name)
+      if write { try? entry.text.write(to: url, atomically: true, encoding: .utf8) }
+      if (try? String(contentsOf: url, encoding: .utf8)) != entry.text {
+        problems.append("help of '\(entry.path)' differs from \(name)")
+      }
+      if !entry.text.hasPrefix("OVERVIEW: ") { problems.append("'\(entry.path)' has no abstract") }
+      let breaks = hardBreaks(in: entry.discussion)
+      if !breaks.isEmpty {
+        problems.append("'\(entry.path)' discussion has hard line breaks inside a paragraph before: \(breaks)")
+      }
+    }
+    let present = Set((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+    for stale in present.subtracting(expected).sorted() { problems.append("\(stale) has no command") }
+    return problems
   }
 }

@@ -22,13 +22,7 @@ struct InterferenceGoldenTests {
 
   /// Masks the wall-clock figures, the only non-deterministic text these commands print.
   static func normalised(_ text: String) -> String {
-    var result = text
-    for pattern in [#"[0-9]+ epochs/s \([0-9]+\.[0-9]+ s\)"#, #"in [0-9]+\.[0-9]+ s"#] {
-      let expression = try! NSRegularExpression(pattern: pattern)
-      result = expression.stringByReplacingMatches(
-        in: result, range: NSRange(result.startIndex..., in: result), withTemplate: "<wall-clock>")
-    }
-    return result
+    GoldenOutput.masked(text, patterns: [#"[0-9]+ epochs/s \([0-9]+\.[0-9]+ s\)"#, #"in [0-9]+\.[0-9]+ s"#])
   }
 
   @Test("stdout equals the saved file", arguments: cases.map(\.name))
@@ -36,14 +30,7 @@ struct InterferenceGoldenTests {
     let arguments = try #require(Self.cases.first { $0.name == name }).arguments
     let result = try Executable.run(arguments)
     #expect(result.status == 0, "\(arguments): \(result.stderr)")
-    let file = Self.directory.appendingPathComponent("\(name).txt")
-    let actual = Self.normalised(result.stdout)
-    if ProcessInfo.processInfo.environment["DRIFTSIM_UPDATE_GOLDEN"] == "1" {
-      try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
-      try Data(actual.utf8).write(to: file)
-    }
-    let expected = try String(contentsOf: file, encoding: .utf8)
-    #expect(actual == expected, "\(name): output differs from \(file.path)")
+    try GoldenOutput.expectMatch(Self.normalised(result.stdout), file: Self.directory.appendingPathComponent("\(name).txt"))
   }
 
   @Test("a sweep's CSV is the same whatever --jobs")
@@ -61,8 +48,6 @@ struct InterferenceGoldenTests {
       csv.append((try? String(contentsOfFile: directory + "/sweep.csv", encoding: .utf8)) ?? "missing")
     }
     #expect(csv[0] == csv[1])
-    let file = Self.directory.appendingPathComponent("sweep.csv")
-    if ProcessInfo.processInfo.environment["DRIFTSIM_UPDATE_GOLDEN"] == "1" { try Data(csv[0].utf8).write(to: file) }
-    #expect(csv[0] == (try String(contentsOf: file, encoding: .utf8)))
+    try GoldenOutput.expectMatch(csv[0], file: Self.directory.appendingPathComponent("sweep.csv"))
   }
 }

@@ -34,13 +34,7 @@ struct MeanFieldGoldenTests {
 
   /// Masks wall-clock seconds, the only non-deterministic text these commands print.
   static func normalised(_ text: String) -> String {
-    var result = text
-    for pattern in [#"in [0-9]+\.[0-9]+ s"#, #""wallSeconds" : [0-9.e+-]+"#, #"\([0-9]+\.[0-9]+ s wall\)"#] {
-      let expression = try! NSRegularExpression(pattern: pattern)
-      result = expression.stringByReplacingMatches(
-        in: result, range: NSRange(result.startIndex..., in: result), withTemplate: "<wall-clock>")
-    }
-    return result
+    GoldenOutput.masked(text, patterns: [#"in [0-9]+\.[0-9]+ s"#, #""wallSeconds" : [0-9.e+-]+"#, #"\([0-9]+\.[0-9]+ s wall\)"#])
   }
 
   @Test("stdout equals the saved file", arguments: cases.map(\.name))
@@ -48,14 +42,7 @@ struct MeanFieldGoldenTests {
     let arguments = try #require(Self.cases.first { $0.name == name }).arguments
     let result = try Executable.run(arguments)
     #expect(result.status == 0, "\(arguments): \(result.stderr)")
-    let file = Self.directory.appendingPathComponent("\(name).txt")
-    let actual = Self.normalised(result.stdout)
-    if ProcessInfo.processInfo.environment["DRIFTSIM_UPDATE_GOLDEN"] == "1" {
-      try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
-      try Data(actual.utf8).write(to: file)
-    }
-    let expected = try String(contentsOf: file, encoding: .utf8)
-    #expect(actual == expected, "\(name): output differs from \(file.path)")
+    try GoldenOutput.expectMatch(Self.normalised(result.stdout), file: Self.directory.appendingPathComponent("\(name).txt"))
   }
 
   @Test("value iteration gives the same numbers on 1 and 2 threads")
