@@ -28,7 +28,7 @@ public struct AnalysisWindow: Sendable, Equatable {
 }
 
 /// Statistics of one pair (or of all pairs pooled) over the analysis window.
-public struct PairSummary: Sendable, Equatable, Codable {
+public struct TracePairSummary: Sendable, Equatable, Codable {
   /// Pair index; nil for the pooled ("overall") summary.
   public var pair: Int?
   /// Packets that arrived in the window.
@@ -79,9 +79,9 @@ public struct SummaryReport: Sendable, Equatable, Codable {
   /// endSeconds − startSeconds.
   public var durationSeconds: Double
   /// Per pair.
-  public var pairs: [PairSummary]
+  public var pairs: [TracePairSummary]
   /// All pairs pooled.
-  public var overall: PairSummary
+  public var overall: TracePairSummary
   /// Records read per kind name (after the block filter).
   public var recordsRead: [String: Int]
   /// Integrity verdict ("complete", "truncated: …", "corrupt: …").
@@ -234,9 +234,9 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
   let duration = windowEnd - windowStart
   let meanPacketBits = reader.header.number("meanPacketBits")
 
-  func finish(_ a: PairAccumulator, _ f: FastAccumulator, pair: Int?) -> PairSummary {
+  func finish(_ a: PairAccumulator, _ f: FastAccumulator, pair: Int?) -> TracePairSummary {
     let arrivalRate = duration > 0 ? Double(f.arrivals) / duration : 0
-    var s = PairSummary(
+    var s = TracePairSummary(
       pair: pair, packetsIn: f.arrivals, packetsOut: a.departures,
       departureRatePerSecond: duration > 0 ? Double(a.departures) / duration : 0,
       arrivalRatePerSecond: arrivalRate)
@@ -278,7 +278,7 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
   var pooledFast = FastAccumulator()
   pooled.delays = pooledDelays
   pooled.histogram = pooledHistogram
-  var pairs: [PairSummary] = []
+  var pairs: [TracePairSummary] = []
   var queueTotal: Double? = nil
   if fast.count < acc.count { fast.append(contentsOf: repeatElement(FastAccumulator(), count: acc.count - fast.count)) }
   for (k, a) in acc.enumerated() {

@@ -10,4 +10,9 @@ import Testing
   #expect(queue.isEmpty)
   let builder = try ScenarioBuilder(preset: "paper")
   #expect(builder.scenario.pairs == 5)
+  // Names that two modules both declared would be ambiguous here and fail to compile: the run's
+  // per-pair summary and the trace's are distinct types.
+  let runPair: PairSummary.Type = PairSummary.self
+  let tracePair: TracePairSummary.Type = TracePairSummary.self
+  #expect("\(runPair)" != "\(tracePair)")
 }
