@@ -105,6 +105,9 @@ public struct RunWarning: Codable, Sendable, Equatable, CustomStringConvertible 
     case queuesGrew
     /// The power confidence interval reaches ≤ 0, so the SNR interval has no dB form.
     case snrIntervalUndefined
+    /// A batch-means interval (from one replication) does not contain the run's own estimate:
+    /// the incomplete last batch, left out of the interval, holds a heavy tail. Use replications.
+    case intervalExcludesEstimate
   }
   /// The kind.
   public var kind: Kind
@@ -433,6 +436,20 @@ public enum NetworkRun {
             .snrIntervalUndefined,
             "the 95 % interval of the average power, [\(String(format: "%.4g", powerInterval.lower)), \(String(format: "%.4g", powerInterval.upper))], "
               + "reaches 0 or below, so avgSNRdBCI95 has no dB form and is left out"))
+      }
+    }
+    // With one replication the intervals come from complete batches only; a heavy tail in the
+    // incomplete last batch can put the run's own estimate outside them. Say so, never hide it.
+    for (name, estimate, interval) in [
+      ("mean delay (s)", meanDelay, delayInterval.map { [$0.lower, $0.upper] }),
+      ("average power", avgPower, powerInterval.map { [$0.lower, $0.upper] }),
+    ] {
+      if let interval, estimate.isFinite, estimate < interval[0] || estimate > interval[1] {
+        warnings.append(
+          RunWarning(
+            .intervalExcludesEstimate,
+            "the batch-means interval of the \(name) [\(String(format: "%.4g", interval[0])), \(String(format: "%.4g", interval[1]))] "
+              + "does not contain the estimate \(String(format: "%.4g", estimate)) (a heavy tail in the last, incomplete batch); run ≥ 2 replications for an interval"))
       }
     }
     let epochs = results.map(\.epochsSimulated).reduce(0, +)

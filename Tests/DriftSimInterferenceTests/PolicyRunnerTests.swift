@@ -42,3 +42,23 @@ struct PolicyRunnerTests {
     #expect(try NetworkRun.calibrateGamma(csi).gamma == calibration.gamma)
   }
 }
+
+@Suite("Summaries never show an interval that excludes its own estimate unannounced")
+struct IntervalConsistencyTests {
+  @Test func aHeavyTailedSingleReplicationIsFlagged() throws {
+    // γ = 1e-300 makes power nearly free: per-epoch power is extremely heavy-tailed, and the
+    // batch-means interval (complete batches only) misses the overall mean.
+    var builder = try ScenarioBuilder(preset: "paper")
+    for o in ["policy=csi-only", "gamma=1e-300", "epochs=300", "warmupEpochs=30", "replications=1"] {
+      try builder.apply(override: o)
+    }
+    let s = try builder.validated()
+    let (results, wall) = try NetworkRun.runReplications(s, gamma: s.gamma, jobs: 1)
+    let summary = NetworkRun.summarize(s, gamma: s.gamma, results: results, wallSeconds: wall, calibration: nil)
+    let flagged = summary.warnings.contains { $0.kind == .intervalExcludesEstimate }
+    let snrOutside = summary.avgSNRdBCI95.map { summary.avgSNRdB < $0[0] || summary.avgSNRdB > $0[1] } ?? false
+    let delayOutside = summary.meanDelayCI95.map { summary.meanDelayMs < $0[0] || summary.meanDelayMs > $0[1] } ?? false
+    #expect(snrOutside || delayOutside, "this case is meant to exhibit the problem")
+    #expect(flagged)
+  }
+}
