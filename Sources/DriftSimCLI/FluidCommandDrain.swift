@@ -97,6 +97,7 @@ struct FluidDrainCommand: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    if let svg { try checkOutputFile(svg, option: "--svg") }  // before any work
     guard (2...10_000).contains(replications) else { throw ValidationError("--replications must be in 2…10000 (≥ 2 for the confidence band)") }
     guard (1...1024).contains(jobs) else { throw ValidationError("--jobs must be in 1…1024") }
     if let horizon, !(1...DrainStudy.maximumHorizon).contains(horizon) {

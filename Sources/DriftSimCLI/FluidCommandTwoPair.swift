@@ -49,6 +49,7 @@ struct FluidTwoPairCommand: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    if let svg { try checkOutputFile(svg, option: "--svg") }  // before any work
     guard (2...TwoPairMDP.maximumTruncation).contains(truncation) else {
       throw ValidationError("--truncation must be in 2…\(TwoPairMDP.maximumTruncation) packets, got \(truncation)")
     }

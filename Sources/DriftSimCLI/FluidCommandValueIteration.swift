@@ -55,6 +55,7 @@ struct FluidValueIterationCommand: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    if let svg { try checkOutputFile(svg, option: "--svg") }  // before any work
     guard (1...SinglePairMDP.maximumTruncation).contains(truncation) else {
       throw ValidationError("--truncation must be in 1…\(SinglePairMDP.maximumTruncation) packets, got \(truncation)")
     }

@@ -26,6 +26,7 @@ struct MeanFieldODECommand: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    if let svg { try checkOutputFile(svg, option: "--svg") }  // before any work
     guard horizon > 0, horizon.isFinite else { throw ValidationError("--horizon must be positive, got \(horizon)") }
     guard (2...MeanFieldSystem.maximumPoints).contains(points) else {
       throw ValidationError("--points must be in 2…\(MeanFieldSystem.maximumPoints), got \(points)")

@@ -28,6 +28,7 @@ struct MeanFieldScalingCommand: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    if let svg { try checkOutputFile(svg, option: "--svg") }  // before any work
     guard duration > 0, duration.isFinite else { throw ValidationError("--duration must be positive, got \(duration)") }
     guard warmUp >= 0, warmUp.isFinite else { throw ValidationError("--warm-up must be ≥ 0, got \(warmUp)") }
     guard batches >= 2 else { throw ValidationError("--batches must be at least 2, got \(batches)") }

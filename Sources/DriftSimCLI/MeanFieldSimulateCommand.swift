@@ -45,6 +45,7 @@ struct MeanFieldSimulateCommand: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    if let trace { try checkOutputFile(trace, option: "--trace") }  // before any work
     guard population >= 1 else { throw ValidationError("--population must be at least 1, got \(population)") }
     guard horizon > 0, horizon.isFinite else { throw ValidationError("--horizon must be positive, got \(horizon)") }
     guard snapshotInterval > 0, snapshotInterval.isFinite else { throw ValidationError("--snapshot-interval must be positive") }

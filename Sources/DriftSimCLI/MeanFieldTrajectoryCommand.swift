@@ -24,6 +24,7 @@ struct MeanFieldTrajectoryCommand: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    if let svg { try checkOutputFile(svg, option: "--svg") }  // before any work
     guard horizon > 0, horizon.isFinite else { throw ValidationError("--horizon must be positive, got \(horizon)") }
     guard (2...TrajectoryStudy.maximumSamples).contains(samples) else {
       throw ValidationError("--samples must be in 2…\(TrajectoryStudy.maximumSamples), got \(samples)")
