@@ -96,6 +96,7 @@ public func traceContentFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32
   guard !contentFuzzBlocks.isEmpty else { return 0 }
   var bytes = contentFuzzSeed
   var mustFail: String?
+  var mutated: [(kind: String, field: RecordField, offset: Int, wide: Bool)] = []
   var i = 0
   while i + 8 <= size, i < 8 * 16 {
     let entry = contentFuzzBlocks[Int(data[i]) % contentFuzzBlocks.count]
@@ -123,10 +124,18 @@ public func traceContentFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32
         bytes[Int(entry.offset) + 24 + b] = bytes[last + b]
       }
     }
-    if mustFail == nil, impossible(field, raw: raw) {
-      mustFail = "\(kind.name).\(field.name) := \(String(raw, radix: 16)) at byte \(offset)"
-    }
+    mutated.append((kind.name, field, offset, wide))
     i += 8
+  }
+  // Judge the bytes as they end up: a later mutation may overwrite an earlier one at the same
+  // place (with a plausible value), so the oracle reads each mutated field back.
+  for (kindName, field, offset, wide) in mutated {
+    var raw: UInt64 = 0
+    for b in 0..<(wide ? 8 : 4) { raw |= UInt64(bytes[offset + b]) << (8 * UInt64(b)) }
+    if impossible(field, raw: raw) {
+      mustFail = "\(kindName).\(field.name) = \(String(raw, radix: 16)) at byte \(offset)"
+      break
+    }
   }
   recomputeTraceChecksums(&bytes)
   for salvage in [false, true] {

@@ -46,9 +46,10 @@ SCENARIO_KEYS = ["arrivalRate", "crossGain", "beta", "gamma", "epochs", "warmupE
                  "maxQueuePackets", "traceLevel", "policy", "targetSNRdB", "replications", "slotsPerEpoch"]
 
 
-# Studies that take minutes by design (K = 2 value iteration: the state space is N² and every state
-# integrates over K² fading gains); their --help documents it, and they print progress.
-LONG_STUDIES = ("fluid two-pair", "fluid decoupling")
+# Studies that take seconds to minutes by design (K = 2 value iteration: the state space is N² and
+# every state integrates over K² fading gains; `policy solve --refine` solves the slot-level MDP
+# four times, ~15 s); their --help documents it.
+LONG_STUDIES = ("fluid two-pair", "fluid decoupling", "policy solve")
 
 
 def is_benchmark(path):
