@@ -137,7 +137,7 @@ public enum PolicyGapStudy {
     let run = configured
     let outcomes = try parallelMap(count: replications, jobs: jobs) { r -> (SlotCostRecorderSummary, Double) in
       let recorder = SlotCostRecorder(windowStart: windowStart, slotSeconds: run.slotSeconds, slotsPerEpoch: run.slotsPerEpoch, meanPacketBits: run.meanPacketBits)
-      let result = try PolicyRuns.runReplication(
+      let result = try NetworkRun.runReplication(
         run, gamma: scenario.gamma, seed: replicationSeed(base: run.seed, point: 0, replication: r), recorder: recorder, progress: nil)
       guard recorder.slots > 0, recorder.epochs > 0 else { throw FluidValidationError("policy-gap: a replication measured no slot") }
       return (

@@ -213,37 +213,45 @@ public enum NetworkRun {
     }
   }
 
-  /// Runs one replication with the scenario's policy.
+  /// Runs one replication with the scenario's policy (every built-in policy is built here; a
+  /// policy from outside DriftSim runs through `PolicyRunner`).
   public static func runReplication(
     _ scenario: Scenario, gamma: Double, seed: UInt64, recorder: (any NetworkRecorder)? = nil,
     progress: ProgressCounter? = nil
   ) throws -> ReplicationResult {
     let parameters = NetworkParameters(scenario, gamma: gamma)
+    func simulate<Policy: PowerPolicy>(_ policy: Policy) throws -> ReplicationResult {
+      var simulation = NetworkSimulation(
+        scenario: scenario, parameters: parameters, policy: policy, seed: seed, recorder: recorder, progress: progress)
+      return try simulation.run()
+    }
     switch scenario.policy {
-    case .fluid:
-      let functions = try (0..<parameters.pairs).map { k in
-        try FluidValueFunction(
-          arrivalRate: max(parameters.arrivalRatePerEpoch[k], 1e-12), beta: scenario.beta, gamma: gamma,
-          directGain: parameters.directGain[k], kappa: parameters.kappa)
+    case .fluid: return try simulate(FluidPolicy(valueFunctions: fluidValueFunctions(scenario, parameters: parameters)))
+    case .fluidCorrected:
+      return try simulate(FluidCorrectedPolicy(valueFunctions: fluidValueFunctions(scenario, parameters: parameters)))
+    case .csiOnly: return try simulate(CSIOnlyPolicy())
+    case .qwto: return try simulate(QWTOPolicy())
+    case .tdma: return try simulate(TDMAPolicy())
+    case .vi:
+      return try simulate(
+        VIPolicy(
+          decisions: try PolicyRuns.viDecisions(scenario, gamma: gamma), rule: scenario.viWeight,
+          interferenceFree: parameters.interferenceFree))
+    case .table:
+      guard let path = scenario.policyTable else {
+        throw ScenarioError("key 'policyTable': policy table needs a CSV file (set policyTable=PATH)")
       }
-      var simulation = NetworkSimulation(
-        scenario: scenario, parameters: parameters, policy: FluidPolicy(valueFunctions: functions), seed: seed,
-        recorder: recorder, progress: progress)
-      return try simulation.run()
-    case .csiOnly:
-      var simulation = NetworkSimulation(
-        scenario: scenario, parameters: parameters, policy: CSIOnlyPolicy(), seed: seed, recorder: recorder, progress: progress)
-      return try simulation.run()
-    case .qwto:
-      var simulation = NetworkSimulation(
-        scenario: scenario, parameters: parameters, policy: QWTOPolicy(), seed: seed, recorder: recorder, progress: progress)
-      return try simulation.run()
-    case .tdma:
-      var simulation = NetworkSimulation(
-        scenario: scenario, parameters: parameters, policy: TDMAPolicy(), seed: seed, recorder: recorder, progress: progress)
-      return try simulation.run()
-    case .fluidCorrected, .vi, .table:
-      return try PolicyRuns.runReplication(scenario, gamma: gamma, seed: seed, recorder: recorder, progress: progress)
+      return try simulate(TablePolicy(tables: try WeightTableFile.load(path: path, pairs: parameters.pairs)))
+    }
+  }
+
+  /// Each pair's fluid value function at the resolved network's γ (a pair with λ = 0 uses
+  /// λ = 1e-12: J is defined only for λ > 0, and such a pair's queue stays empty anyway).
+  static func fluidValueFunctions(_ scenario: Scenario, parameters: NetworkParameters) throws -> [FluidValueFunction] {
+    try (0..<parameters.pairs).map { k in
+      try FluidValueFunction(
+        arrivalRate: max(parameters.arrivalRatePerEpoch[k], 1e-12), beta: scenario.beta, gamma: parameters.gamma,
+        directGain: parameters.directGain[k], kappa: parameters.kappa)
     }
   }
 

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Builds and runs the policies beyond the paper's four (`fluid-corrected`, `vi`, `table`).
+/// What the policies beyond the paper's four need before a run: the per-flow slot model of a pair
+/// and the solved decisions of policy `vi` (`NetworkRun.runReplication` builds every policy).
 public enum PolicyRuns {
   /// The per-flow slot model of pair k of a scenario at γ (policy `vi`).
   public static func perFlowModel(_ scenario: Scenario, gamma: Double, pair k: Int) -> PerFlowSlotModel {
@@ -29,41 +30,5 @@ public enum PolicyRuns {
       decisions.append(decision)
     }
     return decisions
-  }
-
-  /// Runs one replication of `fluid-corrected`, `vi` or `table` (the other policies are run by
-  /// `NetworkRun.runReplication`).
-  public static func runReplication(
-    _ scenario: Scenario, gamma: Double, seed: UInt64, recorder: (any NetworkRecorder)?, progress: ProgressCounter?
-  ) throws -> ReplicationResult {
-    let parameters = NetworkParameters(scenario, gamma: gamma)
-    switch scenario.policy {
-    case .fluidCorrected:
-      let functions = try (0..<parameters.pairs).map { k in
-        try FluidValueFunction(
-          arrivalRate: max(parameters.arrivalRatePerEpoch[k], 1e-12), beta: scenario.beta, gamma: gamma,
-          directGain: parameters.directGain[k], kappa: parameters.kappa)
-      }
-      var simulation = NetworkSimulation(
-        scenario: scenario, parameters: parameters, policy: FluidCorrectedPolicy(valueFunctions: functions), seed: seed,
-        recorder: recorder, progress: progress)
-      return try simulation.run()
-    case .vi:
-      let policy = VIPolicy(
-        decisions: try viDecisions(scenario, gamma: gamma), rule: scenario.viWeight, interferenceFree: parameters.interferenceFree)
-      var simulation = NetworkSimulation(
-        scenario: scenario, parameters: parameters, policy: policy, seed: seed, recorder: recorder, progress: progress)
-      return try simulation.run()
-    case .table:
-      guard let path = scenario.policyTable else {
-        throw ScenarioError("key 'policyTable': policy table needs a CSV file (set policyTable=PATH)")
-      }
-      let policy = TablePolicy(tables: try WeightTableFile.load(path: path, pairs: parameters.pairs))
-      var simulation = NetworkSimulation(
-        scenario: scenario, parameters: parameters, policy: policy, seed: seed, recorder: recorder, progress: progress)
-      return try simulation.run()
-    case .fluid, .csiOnly, .qwto, .tdma:
-      return try NetworkRun.runReplication(scenario, gamma: gamma, seed: seed, recorder: recorder, progress: progress)
-    }
   }
 }

@@ -170,7 +170,7 @@ struct PolicyTests {
     try "queuePackets,weight\n0,1\n5,1\n".write(toFile: path, atomically: true, encoding: .utf8)
     let base = ["pairs=3", "arrivalRate=0.9", "crossGain=0.1", "epochs=1500", "warmupEpochs=100", "gamma=0.1", "weightUpdate=\(update.rawValue)"]
     let csi = try NetworkRun.runReplication(try built(base + ["policy=csi-only"]), gamma: 0.1, seed: 11)
-    let table = try PolicyRuns.runReplication(
+    let table = try NetworkRun.runReplication(
       try built(base + ["policy=table", "policyTable=\(path)"]), gamma: 0.1, seed: 11, recorder: nil, progress: nil)
     for k in 0..<3 {
       #expect(csi.pairs[k].powerSum.bitPattern == table.pairs[k].powerSum.bitPattern)
@@ -194,7 +194,7 @@ struct PolicyTests {
   func fluidCorrectedWeights() throws {
     let s = try built(["pairs=2", "arrivalRate=1", "epochs=300", "warmupEpochs=10", "policy=fluid-corrected", "gamma=0.05", "traceLevel=epochs"])
     let recorder = CollectingRecorder()
-    _ = try PolicyRuns.runReplication(s, gamma: 0.05, seed: 5, recorder: recorder, progress: nil)
+    _ = try NetworkRun.runReplication(s, gamma: 0.05, seed: 5, recorder: recorder, progress: nil)
     let f = try FluidValueFunction(arrivalRate: 1, beta: 1, gamma: 0.05, directGain: 1, kappa: s.kappa)
     for e in recorder.epochs.prefix(200) {
       let expected = try f.slope(atQueue: e.queueBits / s.meanPacketBits, solver: BrentRootFinder()) + 0.5
