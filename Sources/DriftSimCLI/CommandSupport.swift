@@ -60,3 +60,13 @@ struct JobsOption: ParsableArguments {
     if let requested, requested < 1 { throw ValidationError("--jobs must be at least 1, got \(requested)") }
   }
 }
+
+/// `--tolerance` and `--max-iterations` of the relative value iterations (value-iteration,
+/// two-pair): when a solve has converged, and when it gives up.
+struct ConvergenceOptions: ParsableArguments {
+  @Option(help: "Stop when span(Th − h) ≤ tolerance · max|h|.")
+  var tolerance = 1e-13
+
+  @Option(help: "Give up after this many sweeps.")
+  var maxIterations = 200_000
+}

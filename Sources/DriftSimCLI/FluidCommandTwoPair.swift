@@ -33,11 +33,11 @@ struct FluidTwoPairCommand: ParsableCommand {
   @Option(help: "Step δ (packets) of the served-amount grid the per-node action is chosen from (\(TwoPairMDP.minimumStep) ≤ δ ≤ 1).")
   var actionStep = 0.25
 
-  @Option(help: "Stop when span(Th − h) ≤ tolerance · max|h|.")
-  var tolerance = 1e-13
-
-  @Option(help: "Give up after this many sweeps.")
-  var maxIterations = 200_000
+  @OptionGroup var convergence: ConvergenceOptions
+  /// `--tolerance`.
+  var tolerance: Double { convergence.tolerance }
+  /// `--max-iterations`.
+  var maxIterations: Int { convergence.maxIterations }
 
   @OptionGroup var parallelism: JobsOption
   /// Worker threads (`--jobs`).

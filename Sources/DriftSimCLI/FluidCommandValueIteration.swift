@@ -33,11 +33,11 @@ struct FluidValueIterationCommand: ParsableCommand {
   @Option(help: "A second truncation level to compare h with on --range (0: skip).")
   var checkTruncation = 900
 
-  @Option(help: "Stop when span(Th − h) ≤ tolerance · max|h|.")
-  var tolerance = 1e-13
-
-  @Option(help: "Give up after this many sweeps.")
-  var maxIterations = 200_000
+  @OptionGroup var convergence: ConvergenceOptions
+  /// `--tolerance`.
+  var tolerance: Double { convergence.tolerance }
+  /// `--max-iterations`.
+  var maxIterations: Int { convergence.maxIterations }
 
   @OptionGroup var parallelism: JobsOption
   /// Worker threads (`--jobs`).
