@@ -21,11 +21,15 @@ struct FluidPolicyGapCommand: ParsableCommand {
       With --set packetSizes=deterministic and --set slotsPerEpoch=1 the simulation is the MDP like for \
       like (whole packets, one fading draw per epoch). --vi also solves the slot-level per-flow MDP of \
       policy vi (at the scenario's slotsPerEpoch and packetSizes; docs/policies.md) and simulates vi:
-      its cost with Q at every slot start must equal that θ within the CI.
+      its cost with Q at every slot start must equal that θ within the CI. --vi-delay solves the \
+      packet-count MDP of policy vi-delay (exponential sizes; docs/policies.md) and simulates vi-delay: \
+      its cost β L/λ + γ p̄ (L the time-average packets present, i.e. β × mean delay + γ × mean power) \
+      must equal that θ within the CI.
 
       JSON: {"model", "theta", "thetaFluid", "relativeGapMDP", "cInf", "simulated": {"meanCostPerEpoch", \
       "ci95", "slotCostPerEpoch", "slotCostCI95", "holdingCostPerEpoch", "powerCostPerEpoch", "meanQueuePackets", \
-      "meanDelayMs", …}, "relativeGapSimulated", "vi": {"model", "theta", "simulated", "relativeGapSimulated"}}. \
+      "meanDelayMs", …}, "relativeGapSimulated", "vi": {"model", "theta", "simulated", "relativeGapSimulated"}, "viDelay": {same keys; \
+      compare with "simulated.delayCostPerEpoch"}}. \
       --compare csi-only,fluid-corrected simulates more policies at the same γ ("compared" in the JSON).
 
       Example: driftsim fluid policy-gap --set gamma=1 --set slotsPerEpoch=1 --set epochs=20000 --replications 10
@@ -45,6 +49,9 @@ struct FluidPolicyGapCommand: ParsableCommand {
 
   @Flag(help: "Also solve the slot-level per-flow MDP (policy vi, at the scenario's slotsPerEpoch and packetSizes) and simulate vi against its θ.")
   var vi = false
+
+  @Flag(name: .customLong("vi-delay"), help: "Also solve the packet-count MDP of policy vi-delay and simulate vi-delay against its θ (cost β × delay + γ × power).")
+  var viDelay = false
 
   @Option(help: ArgumentHelp("Also simulate these policies at the same γ (one pair, no interference) and report their costs next to θ.", valueName: "p1,p2,…"))
   var compare: String?
@@ -73,12 +80,21 @@ struct FluidPolicyGapCommand: ParsableCommand {
     var simulated: SimulatedCost?
     var relativeGapSimulated: Double?
     var vi: VIReport?
+    var viDelay: VIDelayReport?
     var compared: [SimulatedCost]
     var wallSeconds: Double
   }
 
   struct VIReport: Encodable {
     var model: PerFlowSlotModel
+    var theta: Double
+    var iterations: Int
+    var simulated: SimulatedCost?
+    var relativeGapSimulated: Double?
+  }
+
+  struct VIDelayReport: Encodable {
+    var model: PerFlowPacketModel
     var theta: Double
     var iterations: Int
     var simulated: SimulatedCost?
@@ -115,6 +131,23 @@ struct FluidPolicyGapCommand: ParsableCommand {
         model: model, theta: solved.theta, iterations: solved.iterations, simulated: viSimulated,
         relativeGapSimulated: viSimulated.map { ($0.slotCostPerEpoch - solved.theta) / solved.theta })
     }
+    var viDelayReport: VIDelayReport? = nil
+    if viDelay {
+      guard scenario.packetSizes == .exponential else {
+        throw DriftSimError("--vi-delay needs exponential packet sizes (the packet count is an exact state only for memoryless sizes)")
+      }
+      output.progress("policy-gap: packet-count per-flow MDP (policy vi-delay)")
+      let model = PolicyRuns.perFlowPacketModel(scenario, gamma: scenario.gamma, pair: 0)
+      let solved = try PerFlowSolutionCache.solution(for: model, directory: scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()).solution
+      var delaySimulated: SimulatedCost? = nil
+      if replications > 0 {
+        output.progress("policy-gap: \(replications) packet-level replications under vi-delay")
+        delaySimulated = try PolicyGapStudy.simulate(scenario, policy: .viDelay, replications: replications, jobs: jobs)
+      }
+      viDelayReport = VIDelayReport(
+        model: model, theta: solved.theta, iterations: solved.iterations, simulated: delaySimulated,
+        relativeGapSimulated: delaySimulated.map { ($0.delayCostPerEpoch - solved.theta) / solved.theta })
+    }
     var compared: [SimulatedCost] = []
     if let compare, replications > 0 {
       for name in compare.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
@@ -147,16 +180,24 @@ struct FluidPolicyGapCommand: ParsableCommand {
             s.slotCostPerEpoch, s.slotCostCI95[0], s.slotCostCI95[1], 100 * v.relativeGapSimulated!, s.meanDelayMs, s.meanDelayCI95[0], s.meanDelayCI95[1]))
       }
     }
+    if let v = viDelayReport {
+      output.report(String(format: "θ_delay (vi-delay, packet-count MDP, n_max = %d, δμ = %g, μ_max = %g) = %.6f  (%d sweeps)", v.model.maxQueuePackets, v.model.capacityStep, v.model.maxCapacityPackets, v.theta, v.iterations))
+      if let s = v.simulated {
+        output.report(
+          String(format: "simulated vi-delay (β L/λ + γ p) = %.6f  95%% CI [%.6f, %.6f]  gap %+.3f %%; mean delay %.4f ms [%.4f, %.4f]",
+            s.delayCostPerEpoch, s.delayCostCI95[0], s.delayCostCI95[1], 100 * v.relativeGapSimulated!, s.meanDelayMs, s.meanDelayCI95[0], s.meanDelayCI95[1]))
+      }
+    }
     for s in compared {
       output.report(
-        String(format: "simulated %@ (Q at slot starts) = %.6f  95%% CI [%.6f, %.6f]; power cost %.6f; slot-start bits/S̄ %.4f, packets %.4f; mean delay %.4f ms [%.4f, %.4f]",
-          s.policy, s.slotCostPerEpoch, s.slotCostCI95[0], s.slotCostCI95[1], s.powerCostPerEpoch, s.meanSlotQueuePackets, s.meanPacketsAtSlotStart, s.meanDelayMs, s.meanDelayCI95[0], s.meanDelayCI95[1]))
+        String(format: "simulated %@ (Q at slot starts) = %.6f  95%% CI [%.6f, %.6f]; β L/λ + γ p = %.6f [%.6f, %.6f]; power cost %.6f; slot-start bits/S̄ %.4f, packets %.4f; mean delay %.4f ms [%.4f, %.4f]",
+          s.policy, s.slotCostPerEpoch, s.slotCostCI95[0], s.slotCostCI95[1], s.delayCostPerEpoch, s.delayCostCI95[0], s.delayCostCI95[1], s.powerCostPerEpoch, s.meanSlotQueuePackets, s.meanPacketsAtSlotStart, s.meanDelayMs, s.meanDelayCI95[0], s.meanDelayCI95[1]))
     }
     try output.writeJSON(
       Report(
         model: Model(arrivalRate: p.lambda, beta: p.beta, gamma: p.gamma, directGain: p.gain, kappa: p.kappa, truncation: truncation),
         theta: optimal.theta, thetaFluid: fluidPolicy.theta, relativeGapMDP: gap, cInf: cInf, iterations: [optimal.iterations, fluidPolicy.iterations],
-        simulated: simulated, relativeGapSimulated: simulatedGap, vi: viReport, compared: compared, wallSeconds: Date().timeIntervalSince(start)))
+        simulated: simulated, relativeGapSimulated: simulatedGap, vi: viReport, viDelay: viDelayReport, compared: compared, wallSeconds: Date().timeIntervalSince(start)))
     if !optimal.converged || !fluidPolicy.converged { throw DriftSimError("value iteration did not reach the span tolerance") }
   }
 }

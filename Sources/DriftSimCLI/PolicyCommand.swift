@@ -6,11 +6,11 @@ import Foundation
 struct PolicyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "policy",
-    abstract: "Solve and inspect the policies beyond the paper (the per-flow optimum vi).",
+    abstract: "Solve and inspect the policies beyond the paper (the per-flow optima vi and vi-delay).",
     discussion: """
-      solve: the slot-level per-flow MDP behind policy vi, by relative value iteration (docs/policies.md).
+      solve: the slot-level per-flow MDP behind policy vi (bits queued, cost β Q/λ + γ p), by relative value iteration. solve-delay: the packet-count MDP behind policy vi-delay (cost β × delay + γ × power). See docs/policies.md.
       """,
-    subcommands: [PolicySolveCommand.self]
+    subcommands: [PolicySolveCommand.self, PolicySolveDelayCommand.self]
   )
 }
 

@@ -119,7 +119,7 @@ public struct CoupledFluidModel: Sendable {
     self.policy = policy ?? scenario.policy
     switch self.policy {
     case .fluid, .fluidCorrected, .csiOnly, .qwto, .tdma: break
-    case .vi, .table:
+    case .vi, .viDelay, .table:
       throw FluidValidationError(
         "coupled fluid: policy '\(self.policy.rawValue)' has no weight as a function of the fluid queue here; use fluid, fluid-corrected, csi-only, qwto or tdma")
     }
@@ -164,7 +164,7 @@ public struct CoupledFluidModel: Sendable {
       // J'(Q) + β/(2λ), as the packet-level policy (the holding cost of an epoch start).
       let function = valueFunctions[pair]
       return try function.slope(atQueue: max(queue, 0), solver: BrentRootFinder()) + function.beta / (2 * function.arrivalRate)
-    case .vi, .table: return 1  // refused by init
+    case .vi, .viDelay, .table: return 1  // refused by init
     case .csiOnly, .tdma: return 1
     case .qwto: return max(queue, 0)
     }

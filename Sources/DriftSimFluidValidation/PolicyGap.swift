@@ -34,6 +34,12 @@ public struct SimulatedCost: Sendable, Codable {
   public var meanDelayMs: Double
   /// 95 % interval of the mean delay (ms).
   public var meanDelayCI95: [Double]
+  /// Mean over replications of β L/λ + γ p̄ per epoch, with L the time-average number of packets
+  /// present (arrival to departure): by Little's law β × mean delay (epochs) + γ × mean power, the
+  /// cost policy `vi-delay` minimises.
+  public var delayCostPerEpoch: Double
+  /// Its 95 % Student-t interval.
+  public var delayCostCI95: [Double]
   /// Replications.
   public var replications: Int
   /// Epochs per replication (warm-up included).
@@ -143,9 +149,11 @@ public enum PolicyGapStudy {
       return (
         SlotCostRecorderSummary(
           slotQueue: recorder.slotQueueSum / Double(recorder.slots), epochQueue: recorder.epochQueueSum / Double(recorder.epochs),
-          power: recorder.powerSum / Double(recorder.slots), packets: recorder.slotPacketSum / Double(recorder.slots)), result.pooledDelay.mean * 1000)
+          power: recorder.powerSum / Double(recorder.slots), packets: recorder.slotPacketSum / Double(recorder.slots),
+          present: result.pairs[0].packetsPresent.average(upTo: result.finalTime)), result.pooledDelay.mean * 1000)
     }
     var packetCounts: [Double] = [], slotQueues: [Double] = []
+    var delayCosts: [Double] = []
     var costs: [Double] = [], slotCosts: [Double] = [], holding: [Double] = [], power: [Double] = [], queue: [Double] = [], delays: [Double] = []
     for (s, delay) in outcomes {
       let powerCost = scenario.gamma * s.power
@@ -153,6 +161,7 @@ public enum PolicyGapStudy {
       power.append(powerCost)
       costs.append(scenario.beta * s.epochQueue / lambda + powerCost)
       slotCosts.append(scenario.beta * s.slotQueue / lambda + powerCost)
+      delayCosts.append(scenario.beta * s.present / lambda + powerCost)
       queue.append(s.epochQueue)
       packetCounts.append(s.packets)
       slotQueues.append(s.slotQueue)
@@ -164,7 +173,7 @@ public enum PolicyGapStudy {
       policy: policy.rawValue, meanCostPerEpoch: mean(costs), ci95: ci(costs), holdingCostPerEpoch: mean(holding), powerCostPerEpoch: mean(power),
       meanQueuePackets: mean(queue), slotCostPerEpoch: mean(slotCosts), slotCostCI95: ci(slotCosts), meanPacketsAtSlotStart: mean(packetCounts),
       meanSlotQueuePackets: mean(slotQueues), meanDelayMs: mean(delays),
-      meanDelayCI95: ci(delays), replications: replications, epochs: run.epochs, warmupEpochs: run.warmupEpochs,
+      meanDelayCI95: ci(delays), delayCostPerEpoch: mean(delayCosts), delayCostCI95: ci(delayCosts), replications: replications, epochs: run.epochs, warmupEpochs: run.warmupEpochs,
       slotsPerEpoch: run.slotsPerEpoch, packetSizes: run.packetSizes.rawValue)
   }
 }
@@ -174,4 +183,6 @@ struct SlotCostRecorderSummary: Sendable {
   var epochQueue: Double
   var power: Double
   var packets: Double
+  /// Time-average packets present over the measurement window.
+  var present: Double
 }

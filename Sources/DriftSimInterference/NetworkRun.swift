@@ -208,7 +208,7 @@ public enum NetworkRun {
           .unstable, "unstable: the total arrival rate \(total) packets/epoch exceeds what tdma serves at γ = \(gamma), "
             + "\(String(format: "%.4g", bound)) packets/epoch (one pair per slot, best direct channel)")
       }
-    case .fluid, .qwto, .fluidCorrected, .vi, .table:
+    case .fluid, .qwto, .fluidCorrected, .vi, .viDelay, .table:
       break
     }
   }
@@ -237,6 +237,12 @@ public enum NetworkRun {
         VIPolicy(
           decisions: try PolicyRuns.viDecisions(scenario, gamma: gamma), rule: scenario.viWeight,
           interferenceFree: parameters.interferenceFree))
+    case .viDelay:
+      return try simulate(
+        VIDelayPolicy(
+          decisions: try PolicyRuns.viDelayDecisions(scenario, gamma: gamma), rule: scenario.viWeight,
+          interferenceFree: parameters.interferenceFree,
+          gainScale: (0..<parameters.pairs).map { PolicyRuns.viDelayGainScale(scenario, pair: $0) }))
     case .table:
       guard let path = scenario.policyTable else {
         throw ScenarioError("key 'policyTable': policy table needs a CSV file (set policyTable=PATH)")
@@ -276,8 +282,11 @@ public enum NetworkRun {
   /// Finds γ such that the average transmit SNR hits `scenario.targetSNRdB` within
   /// `calibrationToleranceDB`: pilot runs of `pilotEpochs` epochs (capped at `epochs`) with common
   /// random numbers (replication 0's seed at sweep point `point`), bracketing in log γ by factors of 4
-  /// from `scenario.gamma`, then Brent on log γ. With the default `pilotEpochs` the pilot is
-  /// replication 0 itself; other replications scatter around the target within their sampling error.
+  /// from `scenario.gamma`, then Brent on log γ. Each pilot pools the power of the first
+  /// `calibrationReplications` replications (their own seeds; default 1). With the default
+  /// `pilotEpochs` a pilot replication is the run's replication itself, so with
+  /// `calibrationReplications = replications` the run's achieved SNR is the calibrated one; with
+  /// fewer, the other replications scatter around the target within their sampling error.
   /// The achieved SNR of the full run is reported separately with its CI.
   public static func calibrateGamma(_ scenario: Scenario, point: Int = 0) throws -> CalibrationResult {
     try calibrateGamma(scenario, point: point) { pilot, gamma, seed in try runReplication(pilot, gamma: gamma, seed: seed) }
@@ -294,10 +303,12 @@ public enum NetworkRun {
     var pilot = scenario
     pilot.replications = 1
     pilot.epochs = min(scenario.epochs, scenario.pilotEpochs)
-    // A full-length pilot is replication 0 of the run itself (same seed, length and warm-up), so that
+    // A full-length pilot is the run's replication itself (same seed, length and warm-up), so that
     // replication reproduces the calibrated SNR exactly; shorter pilots keep a fifth for warm-up.
     pilot.warmupEpochs = pilot.epochs == scenario.epochs ? scenario.warmupEpochs : min(scenario.warmupEpochs, pilot.epochs / 5)
-    let seed = replicationSeed(base: scenario.seed, point: point, replication: 0)
+    let seeds = (0..<max(1, min(scenario.calibrationReplications, scenario.replications))).map {
+      replicationSeed(base: scenario.seed, point: point, replication: $0)
+    }
     var runs = 0
     var lastSNR = Double.nan
     var accepted: (gamma: Double, snr: Double)? = nil
@@ -306,9 +317,14 @@ public enum NetworkRun {
       let gamma = exp(logGamma)
       let snr: Double
       do {
-        let result = try replicate(pilot, gamma, seed)
-        let power = result.pairs.map(\.powerSum).reduce(0, +) / Double(max(result.measuredSlots, 1) * result.pairs.count)
-        snr = 10 * log10(power)
+        // Pooled as the run pools them: total power over total pair-slots.
+        var powerSum = 0.0, pairSlots = 0
+        for seed in seeds {
+          let result = try replicate(pilot, gamma, seed)
+          powerSum += result.pairs.map(\.powerSum).reduce(0, +)
+          pairSlots += result.measuredSlots * result.pairs.count
+        }
+        snr = 10 * log10(powerSum / Double(max(pairSlots, 1)))
       } catch is SimulationError {
         snr = -1000  // the pilot's queue ran away: γ is far too high (power far too low)
       }

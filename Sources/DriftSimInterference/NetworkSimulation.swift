@@ -415,7 +415,8 @@ struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copy
     if Policy.decidesEachSlot {
       for pair in 0..<k {
         work.weights[pair] = policy.slotWeight(
-          pair: pair, queuePackets: work.queueBits[pair] / parameters.meanPacketBits, directGain: gains[pair * k + pair])
+          pair: pair, queuePackets: work.queueBits[pair] / parameters.meanPacketBits,
+          packetCount: work.packetsAtSlotStart[pair], directGain: gains[pair * k + pair])
       }
     }
     allocate()

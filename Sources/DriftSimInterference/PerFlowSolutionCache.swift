@@ -2,11 +2,12 @@ import DriftSimSupport
 import Foundation
 import Synchronization
 
-/// Solutions of `PerFlowSlotModel`, cached in memory and on disk so each distinct pair model is
-/// solved once.
+/// Solutions of `PerFlowSlotModel` (policy `vi`) and `PerFlowPacketModel` (policy `vi-delay`),
+/// cached in memory and on disk so each distinct pair model is solved once.
 ///
-/// On disk: one JSON file per model, `DIR/perflow-<hash>.json`, where `<hash>` is the FNV-1a 64-bit
-/// hash of `PerFlowSlotModel.canonicalText` (every input as an exact hexadecimal double) and the
+/// On disk: one JSON file per model, `DIR/perflow-<hash>.json` (`DIR/perflow-packet-<hash>.json` for
+/// the packet-count model), where `<hash>` is the FNV-1a 64-bit
+/// hash of the model's `canonicalText` (every input as an exact hexadecimal double) and the
 /// file repeats the model, which is compared on load (a hash collision or a stale file is re-solved).
 /// DIR is `$DRIFTSIM_CACHE_DIR`, else `$XDG_CACHE_HOME/driftsim`, else `~/.cache/driftsim`.
 /// Writes go to a unique temporary file in DIR and are renamed into place (atomic on POSIX), so
@@ -47,6 +48,39 @@ public enum PerFlowSolutionCache {
   }
 
   private static let memory = Mutex<[String: PerFlowSlotSolution]>([:])
+  private static let packetMemory = Mutex<[String: PerFlowPacketSolution]>([:])
+
+  /// The cache file of a packet-count model in `directory`.
+  public static func path(for model: PerFlowPacketModel, directory: String) -> String {
+    directory + "/perflow-packet-" + hash(model.canonicalText) + ".json"
+  }
+
+  /// The solution of a packet-count model (policy `vi-delay`): from memory, else from the disk
+  /// cache, else solved (from h = 0) and stored; as `solution(for:directory:tolerance:)`.
+  /// - Throws: `PerFlowModelError` for an invalid model or a solve that did not converge,
+  ///   `NumericsError` if a GSL call fails.
+  public static func solution(
+    for model: PerFlowPacketModel, directory: String?, tolerance: Double = 1e-10
+  ) throws -> (solution: PerFlowPacketSolution, source: Source) {
+    let key = model.canonicalText
+    if let cached = packetMemory.withLock({ $0[key] }) { return (cached, .memory) }
+    if let directory, let data = FileManager.default.contents(atPath: path(for: model, directory: directory)),
+      let loaded = try? JSONDecoder().decode(PerFlowPacketSolution.self, from: data),
+      loaded.model == model, loaded.converged, loaded.theta.isFinite, loaded.continuation.count == model.maxQueuePackets + 1,
+      loaded.relativeValue.count == model.maxQueuePackets + 1, loaded.continuation.allSatisfy(\.isFinite)
+    {
+      packetMemory.withLock { $0[key] = loaded }
+      return (loaded, .disk)
+    }
+    let solved = try PerFlowPacketMDP(model).solve(tolerance: tolerance)
+    guard solved.converged, solved.theta.isFinite else {
+      throw PerFlowModelError(
+        "per-flow packet MDP (λ = \(model.arrivalRate), γ = \(model.gamma)): value iteration stopped after \(solved.iterations) sweeps at span \(solved.relativeSpan) > \(tolerance)")
+    }
+    packetMemory.withLock { $0[key] = solved }
+    if let directory { storeJSON(solved, at: path(for: model, directory: directory), directory: directory) }
+    return (solved, .solved)
+  }
 
   /// The solution of `model`: from memory, else from the disk cache, else solved and stored.
   /// - Parameters:
@@ -91,13 +125,17 @@ public enum PerFlowSolutionCache {
   /// Writes a solution atomically (temporary file + rename). Failures are ignored: the cache is an
   /// optimisation, and an unwritable directory only means the next run solves again.
   public static func store(_ solution: PerFlowSlotSolution, directory: String) {
+    storeJSON(solution, at: path(for: solution.model, directory: directory), directory: directory)
+  }
+
+  /// Writes `value` as JSON to `final` atomically (unique temporary file in `directory` + rename).
+  static func storeJSON<Value: Encodable>(_ value: Value, at final: String, directory: String) {
     let fm = FileManager.default
     do {
       try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys]
-      let data = try encoder.encode(solution)
-      let final = path(for: solution.model, directory: directory)
+      let data = try encoder.encode(value)
       let temporary = final + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
       guard fm.createFile(atPath: temporary, contents: data) else { return }
       if rename(temporary, final) != 0 { try? fm.removeItem(atPath: temporary) }

@@ -17,18 +17,19 @@ public protocol PowerPolicy: SendableMetatype {
   /// The weight w_k for the coming epoch (or slot, with `weightUpdate = slot`), from pair k's queue
   /// (packets) at its start.
   mutating func weight(pair: Int, queuePackets: Double) throws -> Double
-  /// The weight of pair k for one slot, from its queue (packets) at the slot start and its direct
-  /// gain g_kk = L_kk |H_kk|² in the slot; called only when `decidesEachSlot`.
-  mutating func slotWeight(pair: Int, queuePackets: Double, directGain: Double) -> Double
+  /// The weight of pair k for one slot, from its queue at the slot start — in packets of mean size
+  /// (bits / S̄) and as a count of whole packets — and its direct gain g_kk = L_kk |H_kk|² in the
+  /// slot; called only when `decidesEachSlot`.
+  mutating func slotWeight(pair: Int, queuePackets: Double, packetCount: Int, directGain: Double) -> Double
 }
 
 extension PowerPolicy {
   /// Queue-aware unless a policy says otherwise.
   public static var isQueueAware: Bool { true }
-  /// Only `vi` decides from the slot's fading.
+  /// Only `vi` and `vi-delay` decide from the slot's fading.
   public static var decidesEachSlot: Bool { false }
   /// Unused unless `decidesEachSlot`.
-  public func slotWeight(pair: Int, queuePackets: Double, directGain: Double) -> Double { 1 }
+  public func slotWeight(pair: Int, queuePackets: Double, packetCount: Int, directGain: Double) -> Double { 1 }
 }
 
 /// Weight J'_k(Q_k): the fluid value function's slope (paper Algorithm 2).
@@ -140,11 +141,54 @@ public struct VIPolicy: PowerPolicy {
   /// The epoch-start weight (recorded in traces): W̃'(Q).
   public func weight(pair: Int, queuePackets: Double) -> Double { decisions[pair].slope(queuePackets: queuePackets) }
 
-  public func slotWeight(pair: Int, queuePackets: Double, directGain: Double) -> Double {
+  public func slotWeight(pair: Int, queuePackets: Double, packetCount: Int, directGain: Double) -> Double {
     switch rule {
     case .action: return decisions[pair].actionWeight(queuePackets: queuePackets, directGain: directGain)
     case .slope: return decisions[pair].slope(queuePackets: queuePackets)
     case .secant: return decisions[pair].secantWeight(queuePackets: queuePackets, directGain: directGain)
+    }
+  }
+}
+
+/// The delay-optimal per-flow policy of the packet-count slot MDP (`PerFlowPacketMDP`), decided every
+/// slot from the packets queued at the slot start and the slot's direct gain.
+///
+/// Without interference the weight reproduces the exact minimiser of the solved Bellman equation, so
+/// at K = 1 the policy minimises β × mean delay + γ × mean power over all policies that decide from
+/// the packet count and the fading (csi-only among them). With interference the weight enters
+/// Algorithm 3 by `rule` (`vi-delay` reads the scenario's `viWeight`).
+public struct VIDelayPolicy: PowerPolicy {
+  public static let name = PolicyName.viDelay.rawValue
+  public static let isOrthogonal = false
+  public static let decidesEachSlot = true
+  /// One decision per pair.
+  public let decisions: [PerFlowPacketDecision]
+  /// The weight rule used when pairs interfere (`action` is forced when they do not).
+  public let rule: VIWeightRule
+  /// Per pair, the factor 1/(1 + Ī_k) the per-flow model applies to the direct gain (1 unless
+  /// `viInterference = target`): the slot's decision is taken at g_kk/(1 + Ī_k), and the action
+  /// weight (γ/(κ g_eff)) e^{aμ*} then gives p = (1 + Ī_k)(e^{aμ*} − 1)/g_kk when I_k = Ī_k.
+  public let gainScale: [Double]
+
+  /// Creates the policy.
+  public init(decisions: [PerFlowPacketDecision], rule: VIWeightRule, interferenceFree: Bool, gainScale: [Double]? = nil) {
+    self.decisions = decisions
+    self.rule = interferenceFree ? .action : rule
+    self.gainScale = gainScale ?? Array(repeating: 1, count: decisions.count)
+  }
+
+  /// The epoch-start weight, recorded in traces only (every slot replaces it): W(n) − W(n − 1) at the
+  /// queue rounded up to whole packets.
+  public func weight(pair: Int, queuePackets: Double) -> Double {
+    decisions[pair].slope(packets: Int(min(queuePackets, 1e9).rounded(.up)))
+  }
+
+  public func slotWeight(pair: Int, queuePackets: Double, packetCount: Int, directGain: Double) -> Double {
+    let g = directGain * gainScale[pair]
+    switch rule {
+    case .action: return decisions[pair].actionWeight(packets: packetCount, directGain: g)
+    case .slope: return decisions[pair].slope(packets: packetCount)
+    case .secant: return decisions[pair].secantWeight(packets: packetCount, directGain: g)
     }
   }
 }

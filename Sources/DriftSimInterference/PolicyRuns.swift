@@ -31,4 +31,45 @@ public enum PolicyRuns {
     }
     return decisions
   }
+
+  /// 1/(1 + Ī_k) for `viInterference = target` (Ī_k = Σ_{j≠k} L_kj 10^{targetSNRdB/10}), else 1: the
+  /// factor by which policy `vi-delay`'s per-flow model scales pair k's direct gain.
+  public static func viDelayGainScale(_ scenario: Scenario, pair k: Int) -> Double {
+    guard scenario.viInterference == .target, let target = scenario.targetSNRdB else { return 1 }
+    let p = NetworkParameters(scenario, gamma: scenario.gamma)
+    let power = pow(10, target / 10)
+    var interference = 0.0
+    for j in 0..<p.pairs where j != k { interference += p.crossGain[k * p.pairs + j] * power }
+    return 1 / (1 + interference)
+  }
+
+  /// The packet-count model of pair k of a scenario at γ (policy `vi-delay`).
+  public static func perFlowPacketModel(_ scenario: Scenario, gamma: Double, pair k: Int) -> PerFlowPacketModel {
+    let p = NetworkParameters(scenario, gamma: gamma)
+    return PerFlowPacketModel(
+      arrivalRate: max(p.arrivalRatePerEpoch[k], 1e-12), beta: scenario.beta, gamma: gamma,
+      directGain: p.directGain[k] * viDelayGainScale(scenario, pair: k),
+      kappa: p.kappa, slotsPerEpoch: p.slotsPerEpoch, maxQueuePackets: Int(scenario.viMaxQueuePackets),
+      capacityStep: scenario.viCapacityStep, maxCapacityPackets: scenario.viMaxCapacityPackets)
+  }
+
+  /// The decisions of policy `vi-delay` for every pair, each distinct pair model solved once (and
+  /// cached like `vi`'s).
+  /// - Throws: `PerFlowModelError` / `NumericsError` if a solve fails.
+  public static func viDelayDecisions(_ scenario: Scenario, gamma: Double) throws -> [PerFlowPacketDecision] {
+    let cacheDirectory = scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()
+    var byModel: [PerFlowPacketModel: PerFlowPacketDecision] = [:]
+    var decisions: [PerFlowPacketDecision] = []
+    for k in 0..<scenario.pairs {
+      let model = perFlowPacketModel(scenario, gamma: gamma, pair: k)
+      if let known = byModel[model] {
+        decisions.append(known)
+        continue
+      }
+      let decision = try PerFlowPacketDecision(PerFlowSolutionCache.solution(for: model, directory: cacheDirectory).solution)
+      byModel[model] = decision
+      decisions.append(decision)
+    }
+    return decisions
+  }
 }

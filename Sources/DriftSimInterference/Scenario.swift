@@ -17,6 +17,9 @@ public enum PolicyName: String, CaseIterable, Sendable, Codable {
   /// The optimal per-flow policy of the slot-level MDP solved by relative value iteration
   /// (`PerFlowSlotMDP`); exact at K = 1 without interference, a weight derived from h otherwise.
   case vi
+  /// The delay-optimal per-flow policy of the packet-count slot MDP (`PerFlowPacketMDP`): minimises
+  /// β × mean delay + γ × mean power exactly at K = 1 without interference (exponential sizes).
+  case viDelay = "vi-delay"
   /// Piecewise-linear weights read from a CSV file (`policyTable`, columns queuePackets,weight).
   case table
 }
@@ -53,6 +56,16 @@ public enum VIWeightRule: String, CaseIterable, Sendable, Codable {
   case slope
   /// w = (W̃(Q) − W̃(r*))/(Q − r*): the secant over the interference-free optimal service.
   case secant
+}
+
+/// What interference policy `vi-delay`'s per-flow model assumes.
+public enum VIInterference: String, CaseIterable, Sendable, Codable {
+  /// None: the per-flow model is the interference-free link (exact at K = 1).
+  case none
+  /// The mean interference at the target power, treated as noise: the model's direct gain is
+  /// L_kk/(1 + Σ_{j≠k} L_kj p̄) with p̄ = 10^{targetSNRdB/10} (the average power every pair spends
+  /// at equal power), and the slot's decision uses g_kk/(1 + that mean interference).
+  case target
 }
 
 /// How the per-slot distributed power iteration updates the transmitters.
@@ -177,6 +190,10 @@ public struct Scenario: Sendable, Equatable, Codable {
   /// Epochs of each pilot run when calibrating γ (capped at `epochs`; at `epochs`, the pilot is
   /// replication 0 itself).
   public var pilotEpochs = 20_000
+  /// Replications whose power each calibration pilot pools (1…replications; the first ones, with
+  /// their own seeds). Equal to `replications` (with `pilotEpochs ≥ epochs`), the run itself hits
+  /// the target SNR within `calibrationToleranceDB`, at `calibrationReplications` times the cost.
+  public var calibrationReplications = 1
   /// Accepted |achieved − target| SNR of the calibration's pilot runs, in dB.
   public var calibrationToleranceDB = 0.02
   /// Packets in each queue at time 0 (sizes exponential, arrival time 0): a backlog to drain.
@@ -195,6 +212,12 @@ public struct Scenario: Sendable, Equatable, Codable {
   public var viMaxQueuePackets = 48.0
   /// Fading quadrature nodes of policy `vi`'s slot-level MDP (midpoint rule in the Exp(1) quantile).
   public var viFadingNodes = 96
+  /// What interference policy `vi-delay`'s per-flow model assumes.
+  public var viInterference: VIInterference = .none
+  /// Capacity-grid step of policy `vi-delay`'s packet-count MDP, in packets per slot.
+  public var viCapacityStep = 1.0 / 128
+  /// Largest capacity of policy `vi-delay`'s packet-count MDP, in packets per slot.
+  public var viMaxCapacityPackets = 12.0
   /// Where policy `vi` caches its solutions; nil for `PerFlowSolutionCache.defaultDirectory()`
   /// ($DRIFTSIM_CACHE_DIR, $XDG_CACHE_HOME/driftsim or ~/.cache/driftsim).
   public var policyCacheDirectory: String? = nil

@@ -56,7 +56,7 @@ public struct ScenarioBuilder: Sendable {
     ("beta", "β, delay weight (> 0)"),
     ("gamma", "γ, power price (> 0); calibrated instead when targetSNRdB is set"),
     ("targetSNRdB", "average transmit SNR target in dB (calibrates γ); null for none"),
-    ("policy", "fluid | csi-only | qwto | tdma | fluid-corrected | vi | table"),
+    ("policy", "fluid | csi-only | qwto | tdma | fluid-corrected | vi | vi-delay | table"),
     ("epochs", "epochs per replication, warm-up included (≥ 1)"),
     ("warmupEpochs", "epochs excluded from statistics (0 ≤ warmupEpochs < epochs)"),
     ("seed", "base seed (0 … 2^64−1)"),
@@ -67,14 +67,18 @@ public struct ScenarioBuilder: Sendable {
     ("powerUpdate", "simultaneous | sequential updates in the power iteration"),
     ("maxQueuePackets", "stop as unstable when a queue exceeds this many packets (> 0)"),
     ("pilotEpochs", "epochs per pilot run of the γ calibration (≥ 10; capped at epochs, where the pilot is replication 0 itself)"),
+    ("calibrationReplications", "replications pooled by each calibration pilot (1…10000; capped at replications): with replications and pilotEpochs ≥ epochs the run itself hits the target SNR"),
     ("calibrationToleranceDB", "accepted |SNR − target| of calibration pilots, in dB (> 0)"),
     ("initialQueuePackets", "backlog at time 0 in packets: a number or a list of K (integers ≥ 0)"),
     ("weightUpdate", "epoch | slot: queue-aware policies recompute their weight at each epoch start (paper) or each slot start"),
     ("packetSizes", "exponential | deterministic packet sizes of mean meanPacketBits"),
     ("policyTable", "CSV file of policy table: header queuePackets,weight[,pair]; piecewise linear in Q (packets), held constant past the last row"),
-    ("viWeight", "action | slope | secant: how policy vi derives a weight from its value function when pairs interfere"),
+    ("viWeight", "action | slope | secant: how policies vi and vi-delay derive a weight from their value function when pairs interfere"),
     ("viGridStep", "grid step of policy vi's slot-level MDP in packets (1/viGridStep an integer ≤ 1024)"),
-    ("viMaxQueuePackets", "largest queue of policy vi's slot-level MDP in packets (> 0; at most 200000 grid states)"),
+    ("viMaxQueuePackets", "largest queue of policy vi's slot-level MDP in packets (> 0; at most 200000 grid states); for vi-delay a whole number 2…2000"),
+    ("viInterference", "none | target: policy vi-delay's per-flow model ignores interference (none) or treats the mean interference at the target power 10^(targetSNRdB/10) as noise (target; needs targetSNRdB)"),
+    ("viCapacityStep", "capacity-grid step of policy vi-delay's packet-count MDP in packets per slot (> 0; at most 100000 steps)"),
+    ("viMaxCapacityPackets", "largest capacity of policy vi-delay's packet-count MDP in packets per slot (a whole number of steps)"),
     ("viFadingNodes", "fading quadrature nodes of policy vi's slot-level MDP (8…4096)"),
     ("policyCacheDirectory", "directory of policy vi's solution cache; null for $DRIFTSIM_CACHE_DIR, else $XDG_CACHE_HOME/driftsim, else ~/.cache/driftsim"),
   ]
@@ -275,6 +279,7 @@ public struct ScenarioBuilder: Sendable {
     case "powerUpdate": scenario.powerUpdate = try word(PowerUpdate.self)
     case "maxQueuePackets": scenario.maxQueuePackets = try number("a number of packets > 0", { $0 > 0 })
     case "pilotEpochs": scenario.pilotEpochs = try integer("an integer ≥ 10", 10...1_000_000_000)
+    case "calibrationReplications": scenario.calibrationReplications = try integer("an integer from 1 to 10000", 1...10_000)
     case "calibrationToleranceDB": scenario.calibrationToleranceDB = try number("a tolerance > 0 (dB)", { $0 > 0 })
     case "initialQueuePackets":
       scenario.initialQueuePackets = try perPair("a whole number of packets ≥ 0 or a list of them", { $0 >= 0 && $0 == $0.rounded() && $0 <= 1e9 })
@@ -295,6 +300,9 @@ public struct ScenarioBuilder: Sendable {
       }
       scenario.viGridStep = 1 / perPacket
     case "viMaxQueuePackets": scenario.viMaxQueuePackets = try number("a queue > 0 (packets)", { $0 > 0 && $0 <= 1e6 })
+    case "viInterference": scenario.viInterference = try word(VIInterference.self)
+    case "viCapacityStep": scenario.viCapacityStep = try number("a capacity step > 0 (packets per slot)", { $0 > 0 && $0 <= 100 })
+    case "viMaxCapacityPackets": scenario.viMaxCapacityPackets = try number("a capacity > 0 (packets per slot)", { $0 > 0 && $0 <= 1000 })
     case "viFadingNodes": scenario.viFadingNodes = try integer("an integer from 8 to 4096", 8...4096)
     case "policyCacheDirectory":
       switch value {
@@ -334,6 +342,23 @@ public struct ScenarioBuilder: Sendable {
     }
     if s.viMaxQueuePackets / s.viGridStep > 200_000 {
       throw ScenarioError("keys 'viMaxQueuePackets'/'viGridStep': \(Int(s.viMaxQueuePackets / s.viGridStep)) grid states exceed the limit of 200000")
+    }
+    if s.policy == .viDelay {
+      if s.packetSizes != .exponential {
+        throw ScenarioError(
+          "key 'packetSizes': policy vi-delay needs exponential packet sizes (its packet count is an exact state only because sizes are memoryless); use policy vi for deterministic sizes")
+      }
+      if s.viMaxQueuePackets != s.viMaxQueuePackets.rounded() || s.viMaxQueuePackets < 2 || s.viMaxQueuePackets > 2000 {
+        throw ScenarioError("key 'viMaxQueuePackets': policy vi-delay needs a whole number of packets from 2 to 2000, got \(s.viMaxQueuePackets)")
+      }
+      if s.viInterference == .target && s.targetSNRdB == nil {
+        throw ScenarioError("key 'viInterference': 'target' needs targetSNRdB (the mean interference is computed at the target power)")
+      }
+      let steps = s.viMaxCapacityPackets / s.viCapacityStep
+      if steps < 2 || steps > 100_000 || abs(steps - steps.rounded()) > 1e-9 * steps {
+        throw ScenarioError(
+          "keys 'viMaxCapacityPackets'/'viCapacityStep': the capacity grid must have a whole number of steps from 2 to 100000, got \(steps)")
+      }
     }
     if s.arrivalRate.resolved(pairs: s.pairs)!.allSatisfy({ $0 == 0 }) && backlog.allSatisfy({ $0 == 0 }) {
       throw ScenarioError("key 'arrivalRate': every pair has rate 0 and no initial backlog, so there is nothing to simulate")
