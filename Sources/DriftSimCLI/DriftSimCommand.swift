@@ -12,7 +12,7 @@ public struct DriftSimCommand: ParsableCommand {
       ('-' = stdout only). Exit status: 0 success, 1 bad input or failed check, 2 usage error.
       """,
     version: DriftSimVersion.string,
-    subcommands: [RunCommand.self, SweepCommand.self, FluidValueCommand.self, BenchCommand.self, MeanFieldCommand.self, FluidCommand.self, PolicyCommand.self]
+    subcommands: [RunCommand.self, SweepCommand.self, FluidValueCommand.self, BenchCommand.self, MeanFieldCommand.self, FluidCommand.self, PolicyCommand.self, ValidateCommand.self]
   )
 
   public init() {}

@@ -6,7 +6,8 @@ import DriftSimTrace
 ///
 /// The header carries the scenario as JSON (`driftsim run` reads it back, so the run can be
 /// repeated exactly) and metadata for offline analysis: pairs, meanPacketBits, epochSeconds,
-/// slotsPerEpoch, warmupEpochs, arrivalRatePerEpoch (JSON list), policy and gamma.
+/// slotsPerEpoch, warmupEpochs, arrivalRatePerEpoch (JSON list), policy, gamma and exponential
+/// (the variate method, "ziggurat-256").
 public final class NetworkTraceRecorder: NetworkRecorder {
   /// The underlying writer.
   public let writer: TraceWriter
@@ -49,6 +50,9 @@ public final class NetworkTraceRecorder: NetworkRecorder {
         "policy": scenario.policy.rawValue,
         "gamma": String(gamma),
         "replication": "0",
+        // Which exponential sampler drew the packet sizes, inter-arrival times and fading gains:
+        // traces before this key existed used GSL's inversion (gsl_ran_exponential).
+        "exponential": "ziggurat-256",
       ])
     writer = try TraceWriter(path: path, header: header)
     recordsPackets = level.contains(.packetArrival)

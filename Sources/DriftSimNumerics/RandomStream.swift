@@ -195,12 +195,12 @@ public struct RandomStream {
 
 /// A fixed set of random streams owned by one simulation, for hot loops.
 ///
-/// Stream i draws exactly the sequence of `RandomStream(seed: seed, stream: streams[i])`, but the
-/// bank is a reference type without copy-on-write checks. For taus2 (the default) a draw does not
-/// call into GSL at all: the bank steps GSL's own taus2 state in place with GSL's recurrence and
-/// applies GSL's formulas (`gsl_rng_uniform` = output / 2^32, `gsl_ran_exponential` =
-/// −μ log1p(−u)), so the values are bit for bit those of the GSL calls (a unit test checks it)
-/// without the two indirect calls per draw. Use it where a simulation draws millions of times
+/// Stream i steps exactly the generator of `RandomStream(seed: seed, stream: streams[i])` (same raw
+/// outputs), but the bank is a reference type without copy-on-write checks. For taus2 (the
+/// default) a draw does not call into GSL at all: the bank steps GSL's own taus2 state in place with
+/// GSL's recurrence (a unit test compares the outputs with `gsl_rng_get` on a clone). Exponential
+/// draws (and so Rayleigh gains) use the exponential ziggurat (`ExponentialZiggurat`) on those
+/// outputs, not `gsl_ran_exponential`: GSL stays the uniform generator, and most logs are gone. Use it where a simulation draws millions of times
 /// from streams it alone owns; use `RandomStream` (a value) everywhere else. `copy()` makes an
 /// independent bank at the same state (common random numbers).
 public final class RandomStreamBank {
@@ -210,6 +210,8 @@ public final class RandomStreamBank {
   @usableFromInline let taus2States: UnsafeMutablePointer<UnsafeMutablePointer<UInt>>?
   /// Number of streams.
   public let count: Int
+  /// The exponential ziggurat's tables (shared, read-only).
+  @usableFromInline let ziggurat = ExponentialZiggurat.shared
 
   /// Seeds one generator per stream id.
   public init(seed: UInt64, streams: [StreamID], generator: RandomGenerator = .taus2) {
@@ -277,36 +279,37 @@ public final class RandomStreamBank {
     return gsl_rng_uniform(generators[index])
   }
 
+  /// The next 32-bit output of stream `index` (`gsl_rng_get`; inlined for taus2).
+  @inlinable @inline(__always)
+  public func nextRaw(_ index: Int) -> UInt32 {
+    if let states = taus2States { return Self.taus2Next(states[index]) }
+    return UInt32(truncatingIfNeeded: gsl_rng_get(generators[index]))
+  }
+
   /// A uniform draw in (0, 1) from stream `index`.
   @inlinable public func uniformOpen(_ index: Int) -> Double { gsl_rng_uniform_pos(generators[index]) }
 
-  /// An exponential draw with the given mean from stream `index` (the value of
-  /// `gsl_ran_exponential`: −mean · log1p(−u) with u = `gsl_rng_uniform`).
-  @inlinable public func exponential(_ index: Int, mean: Double) -> Double { -mean * log1p(-uniform(index)) }
+  /// A standard exponential draw (mean 1) from stream `index` by the 256-layer exponential
+  /// ziggurat on the generator's 32-bit outputs (`ExponentialZiggurat`; one output in ≈ 97.8 % of
+  /// draws, a log only in the tail beyond 7.7, i.e. in 0.045 % of draws). Values lie in
+  /// [0, ≈ 29.9]. This is not the stream of `gsl_ran_exponential` (−log(1 − u), one log per draw),
+  /// which DriftSim used before trace format 1.2: same distribution, different values.
+  @inlinable @inline(__always)
+  public func standardExponential(_ index: Int) -> Double {
+    ziggurat.draw { nextRaw(index) }
+  }
 
-  /// A Rayleigh-fading power gain |H|² ~ Exp(1) from stream `index`.
-  @inlinable public func rayleighPowerGain(_ index: Int) -> Double { -log1p(-uniform(index)) }
+  /// An exponential draw with the given mean from stream `index` (mean × `standardExponential`).
+  /// - Parameter mean: the mean, > 0, in the caller's units (seconds, bits, ...).
+  @inlinable public func exponential(_ index: Int, mean: Double) -> Double { mean * standardExponential(index) }
+
+  /// A Rayleigh-fading power gain |H|² ~ Exp(1) from stream `index` (dimensionless).
+  @inlinable public func rayleighPowerGain(_ index: Int) -> Double { standardExponential(index) }
 
   /// Fills `buffer` with Rayleigh-fading power gains from stream `index`, in order: the same values
   /// as that many calls of `rayleighPowerGain(index)`.
   @inlinable public func fillRayleighPowerGains(_ index: Int, _ buffer: UnsafeMutableBufferPointer<Double>) {
-    guard let states = taus2States else {
-      for i in buffer.indices { buffer[i] = gsl_ran_exponential(generators[index], 1.0) }
-      return
-    }
-    // The state stays in locals for the whole batch and is written back once at the end.
-    let state = states[index]
-    var s1 = state[0], s2 = state[1], s3 = state[2]
-    let mask: UInt = 0xFFFF_FFFF
-    for i in buffer.indices {
-      s1 = (((s1 & 4_294_967_294) << 12) & mask) ^ ((((s1 << 13) & mask) ^ s1) >> 19)
-      s2 = (((s2 & 4_294_967_288) << 4) & mask) ^ ((((s2 << 2) & mask) ^ s2) >> 25)
-      s3 = (((s3 & 4_294_967_280) << 17) & mask) ^ ((((s3 << 3) & mask) ^ s3) >> 11)
-      buffer[i] = -log1p(-(Double(UInt32(truncatingIfNeeded: s1 ^ s2 ^ s3)) * 0x1p-32))
-    }
-    state[0] = s1
-    state[1] = s2
-    state[2] = s3
+    for i in buffer.indices { buffer[i] = standardExponential(index) }
   }
 
   /// A Poisson draw with mean `mean` from stream `index`.

@@ -81,7 +81,8 @@ public struct TraceHeader: Sendable, Equatable {
   /// Number of CTMC states per snapshot record (0 when snapshots are not used).
   public var stateCount: Int
   /// Free key/value metadata, e.g. "pairs", "meanPacketBits", "epochSeconds", "slotsPerEpoch",
-  /// "arrivalRatePerEpoch" (interference) or "equilibrium" (mean field, a JSON array).
+  /// "arrivalRatePerEpoch", "exponential" (the variate method, "ziggurat-256"; interference) or
+  /// "equilibrium" (mean field, a JSON array).
   public var metadata: [String: String]
   /// The format version of the file (set by the reader; the writer always writes `.current`).
   public internal(set) var formatVersion: TraceFormatVersion = .current

@@ -47,9 +47,13 @@ struct PolicyRunnerTests {
 struct IntervalConsistencyTests {
   @Test func aHeavyTailedSingleReplicationIsFlagged() throws {
     // γ = 1e-300 makes power nearly free: per-epoch power is extremely heavy-tailed, and the
-    // batch-means interval (complete batches only) misses the overall mean.
+    // batch-means interval (complete batches only) misses the overall mean. Whether a given seed
+    // shows it depends on the random stream: seed 27 does with the ziggurat exponentials (the
+    // first of seeds 1…40 that does; with GSL's inversion stream seed 1 did). Since the ziggurat's
+    // sizes reach 29.9 S̄ instead of 22.2 S̄, the power interval of such runs often reaches 0, and
+    // then the summary has no dB interval, so the check below also reads the power interval.
     var builder = try ScenarioBuilder(preset: "paper")
-    for o in ["policy=csi-only", "gamma=1e-300", "epochs=300", "warmupEpochs=30", "replications=1"] {
+    for o in ["policy=csi-only", "gamma=1e-300", "epochs=300", "warmupEpochs=30", "replications=1", "seed=27"] {
       try builder.apply(override: o)
     }
     let s = try builder.validated()
@@ -58,7 +62,9 @@ struct IntervalConsistencyTests {
     let flagged = summary.warnings.contains { $0.kind == .intervalExcludesEstimate }
     let snrOutside = summary.avgSNRdBCI95.map { summary.avgSNRdB < $0[0] || summary.avgSNRdB > $0[1] } ?? false
     let delayOutside = summary.meanDelayCI95.map { summary.meanDelayMs < $0[0] || summary.meanDelayMs > $0[1] } ?? false
-    #expect(snrOutside || delayOutside, "this case is meant to exhibit the problem")
+    // The average power against the replication's own batch-means interval (mean, half-width, dof).
+    let powerOutside = results[0].epochPower.interval().map { abs(summary.avgPower - $0.mean) > $0.halfWidth } ?? false
+    #expect(snrOutside || delayOutside || powerOutside, "this case is meant to exhibit the problem")
     #expect(flagged)
   }
 }

@@ -48,8 +48,9 @@ SCENARIO_KEYS = ["arrivalRate", "crossGain", "beta", "gamma", "epochs", "warmupE
 
 # Studies that take seconds to minutes by design (K = 2 value iteration: the state space is N² and
 # every state integrates over K² fading gains; `policy solve --refine` solves the slot-level MDP
-# four times, ~15 s); their --help documents it.
-LONG_STUDIES = ("fluid two-pair", "fluid decoupling", "policy solve")
+# four times, ~15 s; `validate exponential` draws 2·10⁸ variates and sorts 10⁸, ~30 s); their --help
+# documents it.
+LONG_STUDIES = ("fluid two-pair", "fluid decoupling", "policy solve", "validate exponential")
 
 
 def is_benchmark(path):
