@@ -32,12 +32,13 @@ public enum SweepPresets {
       """,
     "policies": """
       # Every policy at equal power (6 dB) on the paper preset, both weight-refresh granularities
-      # (docs/policies.md). Weight refresh does not change csi-only, tdma or vi (they do not use the
-      # epoch-start queue), so their two rows at a point agree.
+      # (docs/policies.md). Weight refresh does not change csi-only, tdma, vi or vi-delay (they do not
+      # use the epoch-start queue), so their two rows at a point agree. γ is calibrated on all five
+      # replications pooled, so every row's achieved SNR is 6 dB within calibrationToleranceDB.
       preset: paper
-      set: {targetSNRdB: 6, epochs: 20000, warmupEpochs: 2000, pilotEpochs: 20000}
+      set: {targetSNRdB: 6, epochs: 20000, warmupEpochs: 2000, pilotEpochs: 20000, calibrationReplications: 5, gamma: 0.05}
       axes: {arrivalRate: [0.5, 1, 1.5, 2], weightUpdate: [epoch, slot]}
-      policies: [csi-only, tdma, fluid, qwto, fluid-corrected, vi]
+      policies: [vi-delay, csi-only, tdma, fluid, qwto, fluid-corrected, vi]
       replications: 5
       """,
   ]
