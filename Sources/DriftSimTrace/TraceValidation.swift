@@ -176,64 +176,60 @@ struct ContentValidator {
   }
 
   /// Whether every record of `block` passes the field rules (the same rules as the record-major
-  /// loop of `check`, evaluated field by field). A kind with more than one time field is sent to
-  /// the record-major loop, whose nondecreasing-time check interleaves them.
+  /// loop of `check`, evaluated field by field, one specialised loop per encoding and rule). A kind
+  /// with more than one time field is sent to the record-major loop, whose nondecreasing-time check
+  /// interleaves them.
   private func plausible(
     _ base: UnsafeRawPointer, _ block: TraceBlock, _ fields: [CompiledField], pairLimit: UInt64
   ) -> Bool {
     let n = block.count, size = block.recordSize
+    /// Whether `test` holds for the value at byte offset `o` of every record.
+    @inline(__always)
+    func every(_ o: Int, _ test: (UnsafeRawPointer) -> Bool) -> Bool {
+      var p = base + o
+      for _ in 0..<n {
+        if !test(p) { return false }
+        p += size
+      }
+      return true
+    }
     var timeFields = 0
     for field in fields {
-      switch field.rule {
-      case .any:
-        continue
-      case .time:
+      if field.rule == .any { continue }
+      if field.rule == .time {
         timeFields += 1
         guard timeFields == 1, field.count == 1, field.encoding == .float64 else { return false }
         var previous = block.firstTime
-        for i in 0..<n {
-          let value = (base + i * size).f64(field.offset)
+        let ordered = every(field.offset) { p in
+          let value = p.f64(0)
           guard value.isFinite, value >= 0, value >= previous else { return false }
           previous = value
+          return true
         }
-      case .nonNegative, .notNaN:
-        for j in 0..<field.count {
-          let o = field.offset + j * field.stride
-          for i in 0..<n {
-            let p = base + i * size
-            let value: Double
-            switch field.encoding {
-            case .float64: value = p.f64(o)
-            case .float32: value = p.f32(o)
-            case .unsigned64: value = Double(p.le(o, as: UInt64.self))
-            case .unsigned32: value = Double(p.le(o, as: UInt32.self))
-            }
-            if field.rule == .notNaN {
-              if value.isNaN { return false }
-            } else if !(value.isFinite && value >= 0) {
-              return false
-            }
-          }
+        if !ordered { return false }
+        continue
+      }
+      for j in 0..<field.count {
+        let o = field.offset + j * field.stride
+        let ok: Bool
+        switch (field.rule, field.encoding) {
+        case (.nonNegative, .float64): ok = every(o) { let v = $0.f64(0); return v.isFinite && v >= 0 }
+        case (.nonNegative, .float32): ok = every(o) { let v = $0.f32(0); return v.isFinite && v >= 0 }
+        case (.nonNegative, _), (.any, _), (.time, _): ok = true
+        case (.notNaN, .float64): ok = every(o) { !$0.f64(0).isNaN }
+        case (.notNaN, .float32): ok = every(o) { !$0.f32(0).isNaN }
+        case (.notNaN, _): ok = true
+        case (.pair, .unsigned32): ok = every(o) { UInt64($0.le(0, as: UInt32.self)) < pairLimit }
+        case (.pair, .unsigned64): ok = every(o) { $0.le(0, as: UInt64.self) < pairLimit }
+        case (.count, .unsigned32):
+          let limit = population.map { UInt64($0) } ?? .max
+          ok = every(o) { let c = UInt64($0.le(0, as: UInt32.self)); return c <= limit && c != UInt64(UInt32.max) }
+        case (.count, .unsigned64):
+          let limit = population.map { UInt64($0) } ?? .max
+          ok = every(o) { let c = $0.le(0, as: UInt64.self); return c <= limit && c != UInt64(UInt32.max) }
+        case (.pair, _), (.count, _): ok = false  // an integer rule on a float field: the slow loop decides
         }
-      case .pair, .count:
-        let limit = field.rule == .pair ? pairLimit : (population.map { UInt64($0) } ?? .max)
-        for j in 0..<field.count {
-          let o = field.offset + j * field.stride
-          for i in 0..<n {
-            let p = base + i * size
-            let integer: UInt64
-            switch field.encoding {
-            case .unsigned64: integer = p.le(o, as: UInt64.self)
-            case .unsigned32: integer = UInt64(p.le(o, as: UInt32.self))
-            case .float64, .float32: return false
-            }
-            if field.rule == .pair {
-              if integer >= limit { return false }
-            } else if integer > limit || integer == UInt64(UInt32.max) {
-              return false
-            }
-          }
-        }
+        if !ok { return false }
       }
     }
     return true
