@@ -16,7 +16,6 @@ public final class PowerAllocator {
   /// SINR of each pair under the final powers (K values).
   let sinrBuffer: UnsafeMutablePointer<Double>
   // The iteration's buffers below are indexed by active pair (see `waterFill`), not by pair.
-  private let next: UnsafeMutablePointer<Double>
   private let interference: UnsafeMutablePointer<Double>
   private let message: UnsafeMutablePointer<Double>
   /// (2^(bits/bitsPerLog2) − 1)/g_kk per active pair for the current slot: p_up = capFactor·(1 + I_k).
@@ -46,7 +45,6 @@ public final class PowerAllocator {
     }
     powerBuffer = zeros()
     sinrBuffer = zeros()
-    next = zeros()
     interference = zeros()
     message = zeros()
     capFactor = zeros()
@@ -66,7 +64,7 @@ public final class PowerAllocator {
   }
 
   deinit {
-    for p in [powerBuffer, sinrBuffer, next, interference, message, capFactor, inverseDirectGain, waterWeight, received,
+    for p in [powerBuffer, sinrBuffer, interference, message, capFactor, inverseDirectGain, waterWeight, received,
               activePower, activeGains, activeGainsTransposed] { p.deallocate() }
     activePairs.deallocate()
   }
@@ -160,7 +158,7 @@ public final class PowerAllocator {
     // Every buffer of `s` is indexed by active pair (0..<n), not by pair.
     let s = Iteration(
       k: n, gains: UnsafePointer(activeGains), gainsTransposed: UnsafePointer(activeGainsTransposed), power: activePower,
-      next: next, interference: interference, message: message, received: received, capFactor: capFactor,
+      interference: interference, message: message, received: received, capFactor: capFactor,
       inverseDirectGain: inverseDirectGain, waterWeight: waterWeight)
     for a in 0..<n {
       let i = activePairs[a]
@@ -183,9 +181,10 @@ public final class PowerAllocator {
       switch update {
       case .simultaneous:
         s.computeInterferenceAndMessages()
-        for i in 0..<n { s.next[i] = s.bestResponse(i, gamma: gamma) }
+        // Every best response reads only the messages and interference computed above, never a
+        // power, so each new power can replace the old one at once (no second pass over a copy).
         for i in 0..<n {
-          let p = s.next[i]
+          let p = s.bestResponse(i, gamma: gamma)
           if abs(p - s.power[i]) > tolerance * max(1, p) { converging = false }
           s.power[i] = p
         }
@@ -236,7 +235,6 @@ public final class PowerAllocator {
     /// The transpose: `gainsTransposed[i * k + j]` = g_ji.
     let gainsTransposed: UnsafePointer<Double>
     let power: UnsafeMutablePointer<Double>
-    let next: UnsafeMutablePointer<Double>
     let interference: UnsafeMutablePointer<Double>
     let message: UnsafeMutablePointer<Double>
     let received: UnsafeMutablePointer<Double>
