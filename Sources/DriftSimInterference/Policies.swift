@@ -33,12 +33,18 @@ extension PowerPolicy {
 }
 
 /// Weight J'_k(Q_k): the fluid value function's slope (paper Algorithm 2).
+///
+/// Each weight is one Halley solve of q(y) = Q (`FluidValueFunction.halleySlope`), started from
+/// the tangent of q at the pair's previous (Q, J'(Q)): y₀ = y_prev + (Q − Q_prev)/q′(y_prev). The
+/// queue moves by about a packet between epochs, so this start is close and two or three
+/// evaluations of q suffice (Brent from a bracket needed 10–40).
 public struct FluidPolicy: PowerPolicy {
   public static let name = PolicyName.fluid.rawValue
   public static let isOrthogonal = false
   /// One fluid value function per pair.
   public let valueFunctions: [FluidValueFunction]
-  private var hints: [(queue: Double, slope: Double)?]
+  /// Per pair, the last solve: queue (packets), slope J'(Q) and q′ at that slope.
+  private var hints: [(queue: Double, slope: Double, derivative: Double)?]
   private let solver = BrentRootFinder()
 
   /// Creates the policy from each pair's fluid value function.
@@ -49,9 +55,15 @@ public struct FluidPolicy: PowerPolicy {
 
   public mutating func weight(pair: Int, queuePackets: Double) throws -> Double {
     if queuePackets == 0 { return valueFunctions[pair].v }
-    let slope = try valueFunctions[pair].slope(atQueue: queuePackets, hint: hints[pair], solver: solver)
-    hints[pair] = (queuePackets, slope)
-    return slope
+    // No usable start (first call, or q′ = 0): halleySlope starts near v.
+    var start = -Double.infinity
+    if let hint = hints[pair] {
+      if hint.queue == queuePackets { return hint.slope }
+      if hint.derivative > 0 { start = hint.slope + (queuePackets - hint.queue) / hint.derivative }
+    }
+    let solved = try valueFunctions[pair].halleySlope(atQueue: queuePackets, start: start, solver: solver)
+    hints[pair] = (queuePackets, solved.slope, solved.derivative)
+    return solved.slope
   }
 }
 

@@ -15,17 +15,25 @@ public final class PowerAllocator {
   let powerBuffer: UnsafeMutablePointer<Double>
   /// SINR of each pair under the final powers (K values).
   let sinrBuffer: UnsafeMutablePointer<Double>
-  private let next: UnsafeMutablePointer<Double>
+  // The iteration's buffers below are indexed by active pair (see `waterFill`), not by pair.
   private let interference: UnsafeMutablePointer<Double>
   private let message: UnsafeMutablePointer<Double>
-  /// (2^(bits/bitsPerLog2) − 1)/g_kk per pair for the current slot: p_up = capFactor·(1 + I_k).
+  /// (2^(bits/bitsPerLog2) − 1)/g_kk per active pair for the current slot: p_up = capFactor·(1 + I_k).
   private let capFactor: UnsafeMutablePointer<Double>
   /// 1/g_kk for the current slot.
   private let inverseDirectGain: UnsafeMutablePointer<Double>
-  /// w_k κ for pairs with bits to send, 0 for empty queues (which never transmit).
+  /// w_k κ per active pair (pairs with bits to send and a positive weight).
   private let waterWeight: UnsafeMutablePointer<Double>
   /// Σ_j p_j g_kj (own signal included) per receiver, kept current by the sequential update.
   private let received: UnsafeMutablePointer<Double>
+  /// The pairs that take part in this slot's iteration (`transmits`), in increasing pair order.
+  private let activePairs: UnsafeMutablePointer<Int>
+  /// g restricted to the active pairs, n × n row-major (n = number of active pairs).
+  private let activeGains: UnsafeMutablePointer<Double>
+  /// Its transpose: the price sums Σ_j m_j g_jk run along a row instead of down a column.
+  private let activeGainsTransposed: UnsafeMutablePointer<Double>
+  /// The iterate's powers, by active pair.
+  private let activePower: UnsafeMutablePointer<Double>
 
   /// Creates buffers for K pairs.
   public init(pairs: Int) {
@@ -37,17 +45,28 @@ public final class PowerAllocator {
     }
     powerBuffer = zeros()
     sinrBuffer = zeros()
-    next = zeros()
     interference = zeros()
     message = zeros()
     capFactor = zeros()
     inverseDirectGain = zeros()
     waterWeight = zeros()
     received = zeros()
+    activePower = zeros()
+    activePairs = UnsafeMutablePointer<Int>.allocate(capacity: max(pairs, 1))
+    activePairs.initialize(repeating: 0, count: max(pairs, 1))
+    func matrix() -> UnsafeMutablePointer<Double> {
+      let p = UnsafeMutablePointer<Double>.allocate(capacity: max(pairs * pairs, 1))
+      p.initialize(repeating: 0, count: max(pairs * pairs, 1))
+      return p
+    }
+    activeGains = matrix()
+    activeGainsTransposed = matrix()
   }
 
   deinit {
-    for p in [powerBuffer, sinrBuffer, next, interference, message, capFactor, inverseDirectGain, waterWeight, received] { p.deallocate() }
+    for p in [powerBuffer, sinrBuffer, interference, message, capFactor, inverseDirectGain, waterWeight, received,
+              activePower, activeGains, activeGainsTransposed] { p.deallocate() }
+    activePairs.deallocate()
   }
 
   /// The final powers of the last allocation (noise units).
@@ -115,19 +134,44 @@ public final class PowerAllocator {
       }
       return Outcome(iterations: 1, converged: true)
     }
+    guard k > 0, gains.baseAddress != nil else { return Outcome(iterations: 0, converged: true) }
+    // Only pairs with bits to send and a positive weight take part (`transmits`). Every other
+    // pair's power is 0 throughout (its best response returns 0 at once), so its signal, its
+    // contribution Σ p_j g_kj to every receiver and its message m_j = w_j κ · 0 / … are +0, and
+    // adding +0 to a sum of non-negative terms leaves it unchanged bit for bit: the iteration over
+    // the n active pairs alone, in pair order, computes exactly the same powers, iterations and
+    // SINRs (tested against the full K × K form). On the paper preset (λ = 1 packet per epoch)
+    // many queues are empty at a slot start, so an iteration costs O(n²) instead of O(K²): 28 % fewer
+    // instructions per epoch for csi-only (docs/performance.md).
+    var n = 0
+    for i in 0..<k {
+      powerBuffer[i] = 0
+      sinrBuffer[i] = 0
+      if bits[i] > 0 && Self.transmits(waterWeight: weights[i] * kappa) {
+        activePairs[n] = i
+        n += 1
+      }
+    }
     // The iteration runs on a local view of the buffers: its pointers live in registers, whereas
     // each access through `self` would be reloaded after every store (the compiler cannot prove
     // that a store into a buffer leaves the object's fields alone) — 3–4× the instructions.
-    guard k > 0, let gainBase = gains.baseAddress else { return Outcome(iterations: 0, converged: true) }
+    // Every buffer of `s` is indexed by active pair (0..<n), not by pair.
     let s = Iteration(
-      k: k, gains: gainBase, power: powerBuffer, next: next, interference: interference, message: message,
-      received: received, capFactor: capFactor, inverseDirectGain: inverseDirectGain, waterWeight: waterWeight)
-    for i in 0..<k {
-      s.power[i] = 0
-      s.inverseDirectGain[i] = 1 / s.gains[i * k + i]
+      k: n, gains: UnsafePointer(activeGains), gainsTransposed: UnsafePointer(activeGainsTransposed), power: activePower,
+      interference: interference, message: message, received: received, capFactor: capFactor,
+      inverseDirectGain: inverseDirectGain, waterWeight: waterWeight)
+    for a in 0..<n {
+      let i = activePairs[a]
+      for b in 0..<n {
+        let g = gains[i * k + activePairs[b]]
+        activeGains[a * n + b] = g
+        activeGainsTransposed[b * n + a] = g
+      }
+      s.power[a] = 0
+      s.inverseDirectGain[a] = 1 / gains[i * k + i]
       // The cap's expm1 depends only on the queue: once per slot, not once per iteration.
-      s.capFactor[i] = bits[i] > 0 ? expm1(bits[i] / bitsPerLog2 * M_LN2) * s.inverseDirectGain[i] : 0
-      s.waterWeight[i] = bits[i] > 0 ? weights[i] * kappa : 0
+      s.capFactor[a] = expm1(bits[i] / bitsPerLog2 * M_LN2) * s.inverseDirectGain[a]
+      s.waterWeight[a] = weights[i] * kappa
     }
     var iterations = 0
     var converged = false
@@ -137,9 +181,10 @@ public final class PowerAllocator {
       switch update {
       case .simultaneous:
         s.computeInterferenceAndMessages()
-        for i in 0..<k { s.next[i] = s.bestResponse(i, gamma: gamma) }
-        for i in 0..<k {
-          let p = s.next[i]
+        // Every best response reads only the messages and interference computed above, never a
+        // power, so each new power can replace the old one at once (no second pass over a copy).
+        for i in 0..<n {
+          let p = s.bestResponse(i, gamma: gamma)
           if abs(p - s.power[i]) > tolerance * max(1, p) { converging = false }
           s.power[i] = p
         }
@@ -150,7 +195,7 @@ public final class PowerAllocator {
         // Δp_i g_ki at every receiver k — O(K) per pair, O(K²) per sweep. The result equals the
         // recomputation up to rounding (tested against the O(K³) form).
         s.computeInterferenceAndMessages()
-        for i in 0..<k {
+        for i in 0..<n {
           let p = s.bestResponse(i, gamma: gamma)
           let old = s.power[i]
           if abs(p - old) > tolerance * max(1, p) { converging = false }
@@ -164,18 +209,32 @@ public final class PowerAllocator {
         break
       }
     }
-    // SINR under the final powers.
+    // SINR under the final powers (inactive pairs keep power and SINR 0).
     s.computeInterferenceAndMessages()
-    for i in 0..<k { sinrBuffer[i] = s.power[i] * s.gains[i * k + i] / (1 + s.interference[i]) }
+    for a in 0..<n {
+      let i = activePairs[a]
+      powerBuffer[i] = s.power[a]
+      sinrBuffer[i] = s.power[a] * s.gains[a * n + a] / (1 + s.interference[a])
+    }
     return Outcome(iterations: iterations, converged: converged)
   }
 
+  /// Whether a pair with bits to send and water weight w_k κ takes part in the iteration. A pair
+  /// that does not has power 0 and message 0 in every iteration (`bestResponse` returns 0 for it),
+  /// so leaving it out changes no sum. NaN is kept in, so a NaN weight still poisons the
+  /// allocation as it would in the full form.
+  @inline(__always)
+  static func transmits(waterWeight: Double) -> Bool { !(waterWeight <= 0) }
+
   /// The buffers of one water-filling run, as local pointers (see `waterFill`).
   private struct Iteration {
+    /// The number of active pairs n (every index below is an active-pair index).
     let k: Int
+    /// g among the active pairs, row-major: `gains[i * k + j]` = g_ij.
     let gains: UnsafePointer<Double>
+    /// The transpose: `gainsTransposed[i * k + j]` = g_ji.
+    let gainsTransposed: UnsafePointer<Double>
     let power: UnsafeMutablePointer<Double>
-    let next: UnsafeMutablePointer<Double>
     let interference: UnsafeMutablePointer<Double>
     let message: UnsafeMutablePointer<Double>
     let received: UnsafeMutablePointer<Double>
@@ -221,7 +280,8 @@ public final class PowerAllocator {
     func bestResponse(_ i: Int, gamma: Double) -> Double {
       guard waterWeight[i] > 0 else { return 0 }
       var price = gamma - message[i] * gains[i * k + i]
-      for j in 0..<k { price += message[j] * gains[j * k + i] }
+      let column = gainsTransposed + i * k
+      for j in 0..<k { price += message[j] * column[j] }
       let noisePlusInterference = 1 + interference[i]
       let p = max(waterWeight[i] / price - noisePlusInterference * inverseDirectGain[i], 0)
       return min(p, capFactor[i] * noisePlusInterference)

@@ -205,15 +205,49 @@ public enum LocalSweep {
     for stage in SweepPlan.Stage.allCases {
       let total = directory.plan.count(stage)
       let done = Counter()
-      let outcomes = try parallelMap(count: total, jobs: jobs) { index in
+      // The workers take the next task from a shared counter; handing out the expensive tasks first
+      // (longest processing time first) leaves the cheap ones to fill the gaps, so the cores finish
+      // within about one cheap task of each other. The order changes only when a task runs: every
+      // task writes its own file, and the merge reads them by index.
+      let order = executionOrder(directory.plan, stage)
+      let outcomes = try parallelMap(count: total, jobs: jobs) { position in
+        let index = order[position]
         let result = Result { try directory.runTask(stage, index: index) }
         report(stage, index, done.increment(), total)
         return result.mapError { $0 as any Error }
       }
       // Every task ran (a failure stops no other task); the lowest failing index's error wins.
-      for outcome in outcomes { _ = try outcome.get() }
+      var byIndex = [Result<TaskRunResult, any Error>?](repeating: nil, count: total)
+      for (position, outcome) in outcomes.enumerated() { byIndex[order[position]] = outcome }
+      for outcome in byIndex { _ = try outcome?.get() }
     }
     return try directory.merge()
+  }
+}
+
+extension LocalSweep {
+  /// The relative cost of a replication of `scenario`: epochs × slots × the allocation's work per
+  /// slot (K² for the weighted iteration, K for TDMA), from the profile in docs/performance.md.
+  static func estimatedCost(_ scenario: Scenario) -> Double {
+    let pairs = Double(scenario.pairs)
+    let perSlot = scenario.policy == .tdma ? pairs + 10 : pairs * pairs + 10
+    return Double(scenario.epochs) * Double(scenario.slotsPerEpoch) * perSlot
+  }
+
+  /// The order in which a local run hands out a stage's tasks: most expensive first, ties in index
+  /// order (deterministic).
+  static func executionOrder(_ plan: SweepPlan, _ stage: SweepPlan.Stage) -> [Int] {
+    let costs: [Double]
+    switch stage {
+    case .calibrate:
+      costs = plan.calibrations.map { cell in
+        let scenario = plan.cells[cell].scenario
+        return estimatedCost(scenario) * Double(min(scenario.pilotEpochs, scenario.epochs)) / Double(max(scenario.epochs, 1))
+      }
+    case .run:
+      costs = plan.tasks.map { Double($0.replicationCount) * estimatedCost(plan.cells[$0.cell].scenario) }
+    }
+    return costs.indices.sorted { costs[$0] != costs[$1] ? costs[$0] > costs[$1] : $0 < $1 }
   }
 }
 
