@@ -45,7 +45,7 @@ struct ScenarioTests {
     ("pairs: three", "key 'pairs': expected an integer from 1 to 64, got 'three'"),
     ("pairs: 2.5", "key 'pairs': expected an integer from 1 to 64, got 2.5"),
     ("gamma: -1", "key 'gamma': expected a power price > 0, got -1"),
-    ("policy: greedy", "key 'policy': expected one of fluid | csi-only | qwto | tdma | fluid-corrected | vi | table, got 'greedy'"),
+    ("policy: greedy", "key 'policy': expected one of fluid | csi-only | qwto | tdma | fluid-corrected | vi | vi-delay | table, got 'greedy'"),
     ("arrivalRate: [1, -2]", "key 'arrivalRate'"),
     ("gamma: 1\ngamma: 2", "duplicated key(s): 'gamma'"),
     ("- 1\n- 2", "expected a mapping"),
