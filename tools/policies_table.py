@@ -2,7 +2,9 @@
 """Merge the sweep.csv files of the policies comparison into docs/policies.csv and draw docs/policies.svg.
 
 Usage: tools/policies_table.py OUT_PREFIX VARIANT=DIR [VARIANT=DIR ...]
-Each DIR holds the sweep.csv of one `driftsim sweep` run (one refresh granularity / schedule).
+Each DIR holds the sweep.csv of one `driftsim sweep` run (one refresh granularity, schedule or
+vi-delay variant); rows are labelled "policy (VARIANT)", except the policies that ignore the weight
+refresh (csi-only, tdma, vi, vi-delay) in the variants epoch and slot.
 """
 import csv, sys
 
@@ -11,10 +13,13 @@ rows = []
 for spec in specs:
     variant, directory = spec.split("=", 1)
     with open(f"{directory}/sweep.csv") as f:
-        for r in csv.DictReader(f):
+        reader = csv.DictReader(f)
+        axis = reader.fieldnames[0]  # the varied key (arrivalRate)
+        for r in reader:
+            r["value"] = r[axis]
             r["variant"] = variant
-            # csi-only and tdma ignore weightUpdate, and vi decides every slot whatever it says.
-            plain = r["policy"] in ("csi-only", "tdma", "vi") and variant in ("epoch", "slot")
+            # csi-only and tdma ignore weightUpdate, and vi / vi-delay decide every slot whatever it says.
+            plain = r["policy"] in ("csi-only", "tdma", "vi", "vi-delay") and variant in ("epoch", "slot")
             r["label"] = r["policy"] if plain else f"{r['policy']} ({variant})"
             rows.append(r)
 fields = ["label", "policy", "variant"] + [k for k in rows[0].keys() if k not in ("label", "policy", "variant")]
