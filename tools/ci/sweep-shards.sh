@@ -38,7 +38,9 @@ done
 # A task killed mid-run (SIGKILL) leaves no result; while it runs a second process on the same task
 # is refused (flock); the retry completes it and the merge still equals a local run.
 cat > "$WORK/k.yaml" <<'YAML'
-set: {epochs: 200000, warmupEpochs: 2000, pairs: 2, targetSNRdB: 6, pilotEpochs: 2000}
+# Long enough (≈ 4 s for task 0 on the 2-core CI machine) that the victim is still running when the
+# second process starts: wave 3 made this task 4× faster and a 200 000-epoch task ended within 1 s.
+set: {epochs: 1000000, warmupEpochs: 2000, pairs: 2, targetSNRdB: 6, pilotEpochs: 2000}
 axes: {arrivalRate: [0.5, 1]}
 policies: [fluid, tdma]
 replications: 2
@@ -51,7 +53,10 @@ dir="$WORK/killed"
 "$DRIFTSIM" sweep task "$dir" --stage calibrate --index 0 --count 4 --quiet
 "$DRIFTSIM" sweep task "$dir" --index 0 --quiet & victim=$!
 PIDS+=($victim)
-sleep 1
+# Wait (up to 20 s) until the victim holds the task's lock, then give it a moment inside the run.
+for _ in $(seq 1 200); do [ -e "$dir/tasks/0.lock" ] && break; sleep 0.1; done
+sleep 0.5
+kill -0 "$victim" 2> /dev/null || { echo "task 0 finished before the second process could start: raise epochs in k.yaml"; exit 1; }
 if "$DRIFTSIM" sweep task "$dir" --index 0 --quiet 2> "$WORK/busy.err"; then echo "a second process ran the same task"; exit 1; fi
 echo "second process on task 0: $(cat "$WORK/busy.err" | head -1)"
 kill -9 "$victim"
