@@ -320,7 +320,10 @@ public struct PerFlowPacketMDP: Sendable {
           throw PerFlowModelError("per-flow packet MDP: a capacity above 0 is optimal at zero gain (n = \(n)); the envelope is malformed")
         }
         let lowerE1 = try expintE1(lowerE)
-        piece += slope * c * (lowerE1 - upperE1)
+        // Where both thresholds lie beyond E1's underflow the piece has probability 0: skip it, so
+        // that a huge γ/(N L) times a zero difference cannot make 0 × ∞.
+        let difference = lowerE1 - upperE1
+        if difference > 0 { piece += slope * (c * difference) }
         upperE1 = lowerE1
       } else if lowerE > 0 {
         upperE1 = try expintE1(lowerE)
@@ -349,6 +352,10 @@ public struct PerFlowPacketMDP: Sendable {
           let view = UnsafeBufferPointer(pb)
           let env = envelope(packets: n, psi: view)
           out[n] = holding * Double(n) + arrivalsHeld + (try expectedMinimum(packets: n, envelope: env, psi: view))
+          guard out[n].isFinite else {
+            throw PerFlowModelError(
+              "per-flow packet MDP: the Bellman update is \(out[n]) at n = \(n) (γ = \(model.gamma), L = \(model.directGain), β = \(model.beta)): the parameters are outside the range where the expected cost is a finite double")
+          }
         }
       }
     }
@@ -370,7 +377,9 @@ public struct PerFlowPacketMDP: Sendable {
 
   /// Relative value iteration h ← T h − (T h)(0) until span(T h − h) ≤ tolerance · max(1, max|h|).
   /// - Throws: `NumericsError` / `PerFlowModelError` if an evaluation fails.
-  public func solve(tolerance: Double = 1e-10, maxIterations: Int = 200_000) throws -> PerFlowPacketSolution {
+  ///   The default cap, 20 000 sweeps (a few minutes), is reached only when the power price leaves the
+  ///   queue at the truncation n_max most of the time; the cache then reports it as an error.
+  public func solve(tolerance: Double = 1e-10, maxIterations: Int = 20_000) throws -> PerFlowPacketSolution {
     let clock = DispatchTime.now()
     var h = [Double](repeating: 0, count: states)
     var iterations = 0, span = Double.infinity, gain = 0.0

@@ -75,7 +75,7 @@ public enum PerFlowSolutionCache {
     let solved = try PerFlowPacketMDP(model).solve(tolerance: tolerance)
     guard solved.converged, solved.theta.isFinite else {
       throw PerFlowModelError(
-        "per-flow packet MDP (λ = \(model.arrivalRate), γ = \(model.gamma)): value iteration stopped after \(solved.iterations) sweeps at span \(solved.relativeSpan) > \(tolerance)")
+        "per-flow packet MDP (λ = \(model.arrivalRate), γ = \(model.gamma)): value iteration stopped after \(solved.iterations) sweeps at span \(solved.relativeSpan) > \(tolerance); at this power price the queue sits at the truncation (viMaxQueuePackets = \(model.maxQueuePackets)) — lower γ, or raise viMaxQueuePackets")
     }
     packetMemory.withLock { $0[key] = solved }
     if let directory { storeJSON(solved, at: path(for: model, directory: directory), directory: directory) }

@@ -228,6 +228,18 @@ struct PacketMDPTests {
     }
   }
 
+  @Test("a prohibitive power price never serves: θ = β n_max/λ + β/(2N) exactly, never NaN", arguments: [1e6, 1e20, 1e300])
+  func prohibitivePrice(gamma: Double) throws {
+    // No slot is worth any power, so the queue fills to n_max and stays (arrivals dropped): per
+    // epoch β n_max/λ of holding plus the half slot every arrival is charged, β/(2N).
+    let model = tinyModel(gamma: gamma)
+    let solved = try PerFlowPacketMDP(model).solve(tolerance: 1e-12)
+    #expect(solved.converged)
+    let expected = model.beta * Double(model.maxQueuePackets) / model.arrivalRate + model.beta / (2 * Double(model.slotsPerEpoch))
+    #expect(abs(solved.theta - expected) <= 1e-9 * expected, "θ = \(solved.theta), expected \(expected)")
+    #expect(solved.relativeValue.allSatisfy { $0.isFinite })
+  }
+
   @Test("the disk cache round-trips a packet solution exactly")
   func cacheRoundTrip() throws {
     let dir = NSTemporaryDirectory() + "driftsim-packet-cache-\(getpid())"
