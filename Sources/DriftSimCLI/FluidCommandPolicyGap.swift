@@ -85,21 +85,16 @@ struct FluidPolicyGapCommand: ParsableCommand {
     var wallSeconds: Double
   }
 
-  struct VIReport: Encodable {
-    var model: PerFlowSlotModel
+  /// A per-flow optimum (vi's slot model or vi-delay's packet model) against its simulation.
+  struct PerFlowReport<Model: Encodable>: Encodable {
+    var model: Model
     var theta: Double
     var iterations: Int
     var simulated: SimulatedCost?
     var relativeGapSimulated: Double?
   }
-
-  struct VIDelayReport: Encodable {
-    var model: PerFlowPacketModel
-    var theta: Double
-    var iterations: Int
-    var simulated: SimulatedCost?
-    var relativeGapSimulated: Double?
-  }
+  typealias VIReport = PerFlowReport<PerFlowSlotModel>
+  typealias VIDelayReport = PerFlowReport<PerFlowPacketModel>
 
   func run() throws {
     let scenario = try source.load()
@@ -117,19 +112,26 @@ struct FluidPolicyGapCommand: ParsableCommand {
       output.progress("policy-gap: \(replications) packet-level replications of \(scenario.epochs) epochs, \(scenario.slotsPerEpoch) slots/epoch")
       simulated = try PolicyGapStudy.simulate(scenario, policy: .fluid, replications: replications, jobs: jobs)
     }
+    /// Simulates `policy` against a per-flow solver's θ, comparing the simulated `cost`.
+    func perFlowReport<Model: Encodable>(
+      _ model: Model, theta: Double, iterations: Int, policy: PolicyName, cost: KeyPath<SimulatedCost, Double>
+    ) throws -> PerFlowReport<Model> {
+      var simulatedCost: SimulatedCost? = nil
+      if replications > 0 {
+        output.progress("policy-gap: \(replications) packet-level replications under \(policy.rawValue)")
+        simulatedCost = try PolicyGapStudy.simulate(scenario, policy: policy, replications: replications, jobs: jobs)
+      }
+      return PerFlowReport(
+        model: model, theta: theta, iterations: iterations, simulated: simulatedCost,
+        relativeGapSimulated: simulatedCost.map { ($0[keyPath: cost] - theta) / theta })
+    }
+    let cacheDirectory = scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()
     var viReport: VIReport? = nil
     if vi {
       output.progress("policy-gap: slot-level per-flow MDP (policy vi)")
       let model = PolicyRuns.perFlowModel(scenario, gamma: scenario.gamma, pair: 0)
-      let solved = try PerFlowSolutionCache.solution(for: model, directory: scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()).solution
-      var viSimulated: SimulatedCost? = nil
-      if replications > 0 {
-        output.progress("policy-gap: \(replications) packet-level replications under vi")
-        viSimulated = try PolicyGapStudy.simulate(scenario, policy: .vi, replications: replications, jobs: jobs)
-      }
-      viReport = VIReport(
-        model: model, theta: solved.theta, iterations: solved.iterations, simulated: viSimulated,
-        relativeGapSimulated: viSimulated.map { ($0.slotCostPerEpoch - solved.theta) / solved.theta })
+      let solved = try PerFlowSolutionCache.solution(for: model, directory: cacheDirectory).solution
+      viReport = try perFlowReport(model, theta: solved.theta, iterations: solved.iterations, policy: .vi, cost: \.slotCostPerEpoch)
     }
     var viDelayReport: VIDelayReport? = nil
     if viDelay {
@@ -138,15 +140,9 @@ struct FluidPolicyGapCommand: ParsableCommand {
       }
       output.progress("policy-gap: packet-count per-flow MDP (policy vi-delay)")
       let model = PolicyRuns.perFlowPacketModel(scenario, gamma: scenario.gamma, pair: 0)
-      let solved = try PerFlowSolutionCache.solution(for: model, directory: scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()).solution
-      var delaySimulated: SimulatedCost? = nil
-      if replications > 0 {
-        output.progress("policy-gap: \(replications) packet-level replications under vi-delay")
-        delaySimulated = try PolicyGapStudy.simulate(scenario, policy: .viDelay, replications: replications, jobs: jobs)
-      }
-      viDelayReport = VIDelayReport(
-        model: model, theta: solved.theta, iterations: solved.iterations, simulated: delaySimulated,
-        relativeGapSimulated: delaySimulated.map { ($0.delayCostPerEpoch - solved.theta) / solved.theta })
+      let solved = try PerFlowSolutionCache.solution(for: model, directory: cacheDirectory).solution
+      viDelayReport = try perFlowReport(
+        model, theta: solved.theta, iterations: solved.iterations, policy: .viDelay, cost: \.delayCostPerEpoch)
     }
     var compared: [SimulatedCost] = []
     if let compare, replications > 0 {

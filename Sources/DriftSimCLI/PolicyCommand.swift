@@ -30,31 +30,12 @@ struct PolicySolveCommand: ParsableCommand {
 
   @OptionGroup var source: ScenarioOptions
 
-  @Option(help: "The pair whose model is solved (0-based).")
-  var pair = 0
-
-  @Option(help: ArgumentHelp("Cache directory for solutions.", valueName: "DIR"))
-  var cacheDir: String?
-
-  @Flag(help: "Solve afresh and do not read or write the cache.")
-  var noCache = false
+  @OptionGroup var solve: PerFlowSolveOptions
 
   @Flag(help: "Also solve refined models (δ/2, 1.5 × viMaxQueuePackets, 2 × viFadingNodes) and report the change in θ.")
   var refine = false
 
-  @Option(help: "Span tolerance of relative value iteration (relative to max |h|).")
-  var tolerance = 1e-10
-
-  @Option(help: "Rows of the printed table (the JSON has every grid point).")
-  var rows = 12
-
   @OptionGroup var output: OutputOptions
-
-  func validate() throws {
-    guard pair >= 0 else { throw ValidationError("--pair must be ≥ 0") }
-    guard tolerance > 0 && tolerance < 1 else { throw ValidationError("--tolerance must be in (0, 1)") }
-    guard rows >= 0 else { throw ValidationError("--rows must be ≥ 0") }
-  }
 
   struct Row: Encodable {
     var queuePackets: Double
@@ -63,13 +44,7 @@ struct PolicySolveCommand: ParsableCommand {
     var slope: Double
   }
 
-  struct Refinement: Encodable {
-    var change: String
-    var theta: Double
-    var deltaTheta: Double
-    var iterations: Int
-    var solveSeconds: Double
-  }
+  typealias Refinement = PerFlowRefinement
 
   struct Report: Encodable {
     var model: PerFlowSlotModel
@@ -89,9 +64,10 @@ struct PolicySolveCommand: ParsableCommand {
 
   func run() throws {
     let scenario = try source.load()
-    guard pair < scenario.pairs else { throw DriftSimError("--pair \(pair): the scenario has \(scenario.pairs) pairs (0…\(scenario.pairs - 1))") }
+    let pair = try solve.checkedPair(scenario)
+    let tolerance = solve.tolerance, rows = solve.rows
     let model = PolicyRuns.perFlowModel(scenario, gamma: scenario.gamma, pair: pair)
-    let directory = noCache ? nil : (cacheDir ?? scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory())
+    let directory = solve.cacheDirectory(scenario)
     output.progress("policy solve: \(model.gridPoints) grid points × \(model.fadingNodes) fading nodes, N = \(model.slotsPerEpoch)")
     let (solution, origin) = try PerFlowSolutionCache.solution(for: model, directory: directory, tolerance: tolerance)
     let decision = try PerFlowDecision(solution)
@@ -113,9 +89,7 @@ struct PolicySolveCommand: ParsableCommand {
         refinements.append(Refinement(change: name, theta: s.theta, deltaTheta: s.theta - solution.theta, iterations: s.iterations, solveSeconds: s.solveSeconds))
       }
     }
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    let peakMB = Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
+    let peakMB = peakResidentMegabytes()
     let table = (0..<model.gridPoints).map { i -> Row in
       let x = Double(i) * model.gridStep
       return Row(
@@ -142,4 +116,55 @@ struct PolicySolveCommand: ParsableCommand {
         source: origin.rawValue, cacheFile: directory.map { PerFlowSolutionCache.path(for: model, directory: $0) }, peakResidentMB: peakMB,
         table: table, refinement: refinements))
   }
+}
+
+/// Options shared by `policy solve` and `policy solve-delay`.
+struct PerFlowSolveOptions: ParsableArguments {
+  @Option(help: "The pair whose model is solved (0-based).")
+  var pair = 0
+
+  @Option(help: ArgumentHelp("Cache directory for solutions.", valueName: "DIR"))
+  var cacheDir: String?
+
+  @Flag(help: "Solve afresh and do not read or write the cache.")
+  var noCache = false
+
+  @Option(help: "Span tolerance of relative value iteration (relative to max |h|).")
+  var tolerance = 1e-10
+
+  @Option(help: "Rows of the printed table (the JSON has all of them).")
+  var rows = 12
+
+  func validate() throws {
+    guard pair >= 0 else { throw ValidationError("--pair must be ≥ 0") }
+    guard tolerance > 0 && tolerance < 1 else { throw ValidationError("--tolerance must be in (0, 1)") }
+    guard rows >= 0 else { throw ValidationError("--rows must be ≥ 0") }
+  }
+
+  /// `pair`, checked against the scenario.
+  func checkedPair(_ scenario: Scenario) throws -> Int {
+    guard pair < scenario.pairs else { throw DriftSimError("--pair \(pair): the scenario has \(scenario.pairs) pairs (0…\(scenario.pairs - 1))") }
+    return pair
+  }
+
+  /// The cache directory: none with --no-cache, else --cache-dir, the scenario's, or the default.
+  func cacheDirectory(_ scenario: Scenario) -> String? {
+    noCache ? nil : (cacheDir ?? scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory())
+  }
+}
+
+/// One refined solve of a per-flow model and how far θ moved.
+struct PerFlowRefinement: Encodable {
+  var change: String
+  var theta: Double
+  var deltaTheta: Double
+  var iterations: Int
+  var solveSeconds: Double
+}
+
+/// The process's peak resident memory in MB (Linux `ru_maxrss` is in kilobytes).
+func peakResidentMegabytes() -> Double {
+  var usage = rusage()
+  getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+  return Double(usage.ru_maxrss) / 1024
 }

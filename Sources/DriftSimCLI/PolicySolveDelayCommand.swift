@@ -18,31 +18,12 @@ struct PolicySolveDelayCommand: ParsableCommand {
 
   @OptionGroup var source: ScenarioOptions
 
-  @Option(help: "The pair whose model is solved (0-based).")
-  var pair = 0
-
-  @Option(help: ArgumentHelp("Cache directory for solutions.", valueName: "DIR"))
-  var cacheDir: String?
-
-  @Flag(help: "Solve afresh and do not read or write the cache.")
-  var noCache = false
+  @OptionGroup var solve: PerFlowSolveOptions
 
   @Flag(help: "Also solve refined models (viCapacityStep/2, 1.5 × viMaxQueuePackets) and report the change in θ.")
   var refine = false
 
-  @Option(help: "Span tolerance of relative value iteration (relative to max |h|).")
-  var tolerance = 1e-10
-
-  @Option(help: "Rows of the printed table (the JSON has every state).")
-  var rows = 12
-
   @OptionGroup var output: OutputOptions
-
-  func validate() throws {
-    guard pair >= 0 else { throw ValidationError("--pair must be ≥ 0") }
-    guard tolerance > 0 && tolerance < 1 else { throw ValidationError("--tolerance must be in (0, 1)") }
-    guard rows >= 0 else { throw ValidationError("--rows must be ≥ 0") }
-  }
 
   struct Row: Encodable {
     var packets: Int
@@ -52,13 +33,7 @@ struct PolicySolveDelayCommand: ParsableCommand {
     var capacityAtMeanGain: Double
   }
 
-  struct Refinement: Encodable {
-    var change: String
-    var theta: Double
-    var deltaTheta: Double
-    var iterations: Int
-    var solveSeconds: Double
-  }
+  typealias Refinement = PerFlowRefinement
 
   struct Report: Encodable {
     var model: PerFlowPacketModel
@@ -76,13 +51,14 @@ struct PolicySolveDelayCommand: ParsableCommand {
 
   func run() throws {
     var scenario = try source.load()
-    guard pair < scenario.pairs else { throw DriftSimError("--pair \(pair): the scenario has \(scenario.pairs) pairs (0…\(scenario.pairs - 1))") }
+    let pair = try solve.checkedPair(scenario)
+    let tolerance = solve.tolerance, rows = solve.rows
     guard scenario.packetSizes == .exponential else {
       throw DriftSimError("policy solve-delay needs exponential packet sizes (the packet count is an exact state only for memoryless sizes)")
     }
     scenario.policy = .viDelay
     let model = PolicyRuns.perFlowPacketModel(scenario, gamma: scenario.gamma, pair: pair)
-    let directory = noCache ? nil : (cacheDir ?? scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory())
+    let directory = solve.cacheDirectory(scenario)
     output.progress("policy solve-delay: \(model.maxQueuePackets + 1) states × \(model.capacityPoints) capacities, N = \(model.slotsPerEpoch)")
     let (solution, origin) = try PerFlowSolutionCache.solution(for: model, directory: directory, tolerance: tolerance)
     let decision = try PerFlowPacketDecision(solution)
@@ -103,9 +79,7 @@ struct PolicySolveDelayCommand: ParsableCommand {
         refinements.append(Refinement(change: name, theta: s.theta, deltaTheta: s.theta - solution.theta, iterations: s.iterations, solveSeconds: s.solveSeconds))
       }
     }
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    let peakMB = Double(usage.ru_maxrss) / 1024  // Linux reports kilobytes
+    let peakMB = peakResidentMegabytes()
     let table = (0...model.maxQueuePackets).map { n -> Row in
       Row(
         packets: n, relativeValue: solution.relativeValue[n], continuation: solution.continuation[n], slope: decision.slope(packets: n),

@@ -16,20 +16,24 @@ public enum PolicyRuns {
   /// in the scenario's `policyCacheDirectory`, else `PerFlowSolutionCache.defaultDirectory()`).
   /// - Throws: `PerFlowModelError` if a solve fails.
   public static func viDecisions(_ scenario: Scenario, gamma: Double) throws -> [PerFlowDecision] {
-    let cacheDirectory = scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()
-    var byModel: [PerFlowSlotModel: PerFlowDecision] = [:]
-    var decisions: [PerFlowDecision] = []
-    for k in 0..<scenario.pairs {
-      let model = perFlowModel(scenario, gamma: gamma, pair: k)
-      if let known = byModel[model] {
-        decisions.append(known)
-        continue
-      }
-      let decision = try PerFlowDecision(PerFlowSolutionCache.solution(for: model, directory: cacheDirectory).solution)
-      byModel[model] = decision
-      decisions.append(decision)
+    let directory = scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()
+    return try solvedOncePerModel(pairs: scenario.pairs, model: { perFlowModel(scenario, gamma: gamma, pair: $0) }) {
+      try PerFlowDecision(PerFlowSolutionCache.solution(for: $0, directory: directory).solution)
     }
-    return decisions
+  }
+
+  /// One decision per pair, built once per distinct model (identical pairs share the solve).
+  static func solvedOncePerModel<Model: Hashable, Decision>(
+    pairs: Int, model: (Int) -> Model, decide: (Model) throws -> Decision
+  ) throws -> [Decision] {
+    var byModel: [Model: Decision] = [:]
+    return try (0..<pairs).map { k in
+      let m = model(k)
+      if let known = byModel[m] { return known }
+      let decision = try decide(m)
+      byModel[m] = decision
+      return decision
+    }
   }
 
   /// 1/(1 + Ī_k) for `viInterference = target` (Ī_k = Σ_{j≠k} L_kj 10^{targetSNRdB/10}), else 1: the
@@ -57,19 +61,9 @@ public enum PolicyRuns {
   /// cached like `vi`'s).
   /// - Throws: `PerFlowModelError` / `NumericsError` if a solve fails.
   public static func viDelayDecisions(_ scenario: Scenario, gamma: Double) throws -> [PerFlowPacketDecision] {
-    let cacheDirectory = scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()
-    var byModel: [PerFlowPacketModel: PerFlowPacketDecision] = [:]
-    var decisions: [PerFlowPacketDecision] = []
-    for k in 0..<scenario.pairs {
-      let model = perFlowPacketModel(scenario, gamma: gamma, pair: k)
-      if let known = byModel[model] {
-        decisions.append(known)
-        continue
-      }
-      let decision = try PerFlowPacketDecision(PerFlowSolutionCache.solution(for: model, directory: cacheDirectory).solution)
-      byModel[model] = decision
-      decisions.append(decision)
+    let directory = scenario.policyCacheDirectory ?? PerFlowSolutionCache.defaultDirectory()
+    return try solvedOncePerModel(pairs: scenario.pairs, model: { perFlowPacketModel(scenario, gamma: gamma, pair: $0) }) {
+      try PerFlowPacketDecision(PerFlowSolutionCache.solution(for: $0, directory: directory).solution)
     }
-    return decisions
   }
 }
