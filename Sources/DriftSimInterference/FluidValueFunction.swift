@@ -243,6 +243,12 @@ public struct FluidValueFunction: Sendable {
     return (root, queueWithDerivatives(atSlope: root).first)
   }
 
+  /// Whether `other` was built from the same λ, β, γ, L and κ (so every derived value is equal).
+  public func hasSameParameters(as other: FluidValueFunction) -> Bool {
+    arrivalRate == other.arrivalRate && beta == other.beta && gamma == other.gamma && directGain == other.directGain
+      && kappa == other.kappa
+  }
+
   /// J(Q), the fluid value function at queue Q ≥ 0 packets (J(0) = 0).
   public func value(atQueue queue: Double, solver: BrentRootFinder) throws -> Double {
     queue == 0 ? 0 : value(atSlope: try slope(atQueue: queue, solver: solver))

@@ -34,27 +34,41 @@ extension PowerPolicy {
 
 /// Weight J'_k(Q_k): the fluid value function's slope (paper Algorithm 2).
 ///
-/// Each weight is one Halley solve of q(y) = Q (`FluidValueFunction.halleySlope`), started from
-/// the tangent of q at the pair's previous (Q, J'(Q)): y₀ = y_prev + (Q − Q_prev)/q′(y_prev). The
-/// queue moves by about a packet between epochs, so this start is close and two or three
-/// evaluations of q suffice (Brent from a bracket needed 10–40).
+/// Each weight comes from the pair's `FluidSlopeTable` (a quintic piece on a geometric grid in Q,
+/// checked against a direct solve to 10⁻¹³ relative when the policy is built). Where the table has
+/// no piece (Q beyond 65 536 packets or below 10⁻⁹, a piece that failed its check), the weight is
+/// one Halley solve of q(y) = Q (`FluidValueFunction.halleySlope`), started from the tangent of q at
+/// the pair's previous direct solve (Q_prev, J'(Q_prev)): y₀ = y_prev + (Q − Q_prev)/q′(y_prev).
+/// Pairs with the same parameters share one table; copies of the policy (one per replication)
+/// share the tables too, which are immutable.
 public struct FluidPolicy: PowerPolicy {
   public static let name = PolicyName.fluid.rawValue
   public static let isOrthogonal = false
   /// One fluid value function per pair.
   public let valueFunctions: [FluidValueFunction]
-  /// Per pair, the last solve: queue (packets), slope J'(Q) and q′ at that slope.
+  /// One slope table per pair (shared between pairs with equal parameters).
+  public let slopeTables: [FluidSlopeTable]
+  /// Per pair, the last direct solve: queue (packets), slope J'(Q) and q′ at that slope.
   private var hints: [(queue: Double, slope: Double, derivative: Double)?]
   private let solver = BrentRootFinder()
 
-  /// Creates the policy from each pair's fluid value function.
+  /// Creates the policy from each pair's fluid value function, building one slope table per
+  /// distinct set of parameters (a few ms each).
   public init(valueFunctions: [FluidValueFunction]) {
     self.valueFunctions = valueFunctions
+    var built: [(function: FluidValueFunction, table: FluidSlopeTable)] = []
+    slopeTables = valueFunctions.map { function in
+      if let shared = built.first(where: { $0.function.hasSameParameters(as: function) }) { return shared.table }
+      let table = FluidSlopeTable(function)
+      built.append((function, table))
+      return table
+    }
     hints = Array(repeating: nil, count: valueFunctions.count)
   }
 
   public mutating func weight(pair: Int, queuePackets: Double) throws -> Double {
     if queuePackets == 0 { return valueFunctions[pair].v }
+    if let slope = slopeTables[pair].slope(atQueue: queuePackets) { return slope }
     // No usable start (first call, or q′ = 0): halleySlope starts near v.
     var start = -Double.infinity
     if let hint = hints[pair] {

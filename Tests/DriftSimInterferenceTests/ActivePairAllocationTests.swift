@@ -115,7 +115,8 @@ struct ActivePairAllocationTests {
   }
 
   @Test("powers, SINRs and iteration counts equal the full K × K iteration bit for bit",
-        arguments: [(PowerUpdate.simultaneous, 2), (.simultaneous, 5), (.simultaneous, 10), (.simultaneous, 24),
+        arguments: [(PowerUpdate.simultaneous, 1), (.simultaneous, 2), (.simultaneous, 3), (.simultaneous, 5),
+                    (.simultaneous, 7), (.simultaneous, 10), (.simultaneous, 24),
                     (.sequential, 2), (.sequential, 5), (.sequential, 10), (.sequential, 24)])
   func bitIdentical(update: PowerUpdate, pairs n: Int) {
     var random = RandomStream(seed: UInt64(90 + n), stream: StreamID(14, update == .sequential ? 1 : 0))
@@ -142,7 +143,38 @@ struct ActivePairAllocationTests {
       activeCounts.insert((0..<n).filter { bits[$0] > 0 && weights[$0] > 0 }.count)
     }
     // The instances cover no active pair, a single one and several.
-    #expect(activeCounts.contains(0) && activeCounts.contains(1) && activeCounts.contains { $0 >= 2 })
+    #expect(activeCounts.contains(0) && activeCounts.contains(1) && (n == 1 || activeCounts.contains { $0 >= 2 }))
+  }
+
+  @Test("a NaN weight poisons the allocation exactly as in the full iteration", arguments: [PowerUpdate.simultaneous, .sequential])
+  func nanWeight(update: PowerUpdate) {
+    let n = 5
+    let allocator = PowerAllocator(pairs: n)
+    var reference = FullMatrixAllocator(pairs: n)
+    var random = RandomStream(seed: 6, stream: StreamID(16))
+    let gains = (0..<(n * n)).map { i in (i / n == i % n ? 1 : 0.2) * random.rayleighPowerGain() }
+    let weights = [1.0, .nan, 1, 0, 2]
+    let bits = [5000.0, 8000, 1000, 20000, 400]
+    let outcome = gains.withUnsafeBufferPointer { g in
+      weights.withUnsafeBufferPointer { w in
+        bits.withUnsafeBufferPointer { b in
+          allocator.waterFill(gains: g, weights: w, bits: b, kappa: 2.4, gamma: 0.05, bitsPerLog2: 5000, tolerance: 1e-9,
+                              maxIterations: 50, update: update, interferenceFree: false)
+        }
+      }
+    }
+    let expected = reference.waterFill(gains: gains, weights: weights, bits: bits, kappa: 2.4, gamma: 0.05,
+                                       bitsPerLog2: 5000, tolerance: 1e-9, maxIterations: 50, update: update)
+    #expect(outcome == expected)
+    #expect(allocator.power.map(\.isNaN) == reference.power.map(\.isNaN))
+    // A silent pair (weight 0) keeps SINR 0 here, where the full form divides its 0 signal by a
+    // NaN interference; every pair that takes part matches.
+    for i in 0..<n where weights[i] != 0 { #expect(allocator.sinr[i].isNaN == reference.sinr[i].isNaN) }
+    #expect(allocator.sinr[3] == 0 && reference.sinr[3].isNaN)
+    #expect(allocator.sinr.contains { $0.isNaN }, "the NaN weight reaches the other pairs' SINR through its message")
+    for i in 0..<n where !allocator.power[i].isNaN {
+      #expect(allocator.power[i].bitPattern == reference.power[i].bitPattern)
+    }
   }
 
   @Test("a reused allocator forgets the previous slot's active set")
