@@ -12,7 +12,7 @@ struct BenchInterferenceCommand: ParsableCommand {
     discussion: """
       Cases: 'interference-free' is K = 5 with crossGain 0, csi-only and γ = 1 (water level κ/γ ≈ 2.40); then each policy on the full paper preset (K = 5, crossGain 0.1) at γ = --gamma, with the trace off, at traceLevel packets and at traceLevel slots (written to a temporary file and deleted). Each case runs --repetitions times; the median is reported.
 
-      With --c-baselines DIR (the directory where tools/bench/interference.sh builds interference_c and interference_fast_c), every trace-off repetition is followed by the matching C loop on the same epochs, so both see the same machine load, and the report gives the ratio of the medians: interference-free against the xoshiro256+ (−log U) loop and the GSL taus2 loop, every paper-preset policy against the xoshiro256+ loop's paper mode (Algorithm 3 with weight 1, crossGain 0.1, same γ).
+      With --c-baselines DIR (the directory where tools/bench/interference.sh builds interference_c and interference_fast_c), every trace-off repetition is followed by the matching C loop on the same epochs, so both see the same machine load, and the report gives the ratio of the medians: interference-free against the xoshiro256+ (−log U) loop and the GSL taus2 loop, every paper-preset policy against the xoshiro256+ loop's paper mode (Algorithm 3 with weight 1, crossGain 0.1, same γ), and fluid and qwto also against that loop computing their own weights (J'(Q) by Halley's method on GSL's E1, and Q).
 
       --clock cpu divides the epochs by the process's CPU time instead of the wall-clock time, for DriftSim and the C loops alike (each run is single-threaded): on a machine shared with other work the wall clock counts time spent waiting for a core, the CPU clock does not.
 
@@ -179,8 +179,15 @@ struct BenchInterferenceCommand: ParsableCommand {
     }
     for policy in PolicyName.paperPolicies {
       for level in levels {
+        // Every paper policy against the C loop's csi weights (the issue's reference figure);
+        // fluid and qwto also against the C loop computing their own weights (like for like).
+        let ownWeights = ["fluid": "fluid", "qwto": "qwto"][policy.rawValue]
         let c: [(program: String, arguments: [String])] =
-          level == .off ? (baselineDirectory.map { [("\($0)/interference_fast_c", [pairs, epochText, "1", String(gamma), "0.1"])] } ?? []) : []
+          level == .off
+          ? (baselineDirectory.map { directory in
+            [("\(directory)/interference_fast_c", [pairs, epochText, "1", String(gamma), "0.1"])]
+              + (ownWeights.map { [("\(directory)/interference_fast_c", [pairs, epochText, "1", String(gamma), "0.1", $0])] } ?? [])
+          } ?? []) : []
         try measure("paper", ["policy=\(policy.rawValue)"], caseGamma: gamma, level: level, baselines: c)
       }
     }

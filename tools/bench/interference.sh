@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the plain C loops of tools/bench (interference.c: GSL taus2 + gsl_ran_exponential +
 # gsl_ran_poisson; interference_fast.c: xoshiro256+ and −log U, interference-free and paper-preset
-# modes) and runs `driftsim bench interference --c-baselines` from a release build: every trace-off
+# modes, the latter with csi, fluid or qwto weights) and runs `driftsim bench interference --c-baselines` from a release build: every trace-off
 # repetition of DriftSim is followed by the matching C loop, so both see the same machine load, and
 # the report gives the ratio of the medians.
 #
@@ -12,7 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 epochs="${1:-100000}"; reps="${2:-5}"; json="${3:-}"; clock="${4:-wall}"
 cc -O2 -o "$root/tools/bench/interference_c" "$root/tools/bench/interference.c" $(pkg-config --cflags --libs gsl) -lm
-cc -O2 -o "$root/tools/bench/interference_fast_c" "$root/tools/bench/interference_fast.c" -lm
+cc -O2 -o "$root/tools/bench/interference_fast_c" "$root/tools/bench/interference_fast.c" $(pkg-config --cflags --libs gsl) -lm
 (cd "$root" && swift build -c release --product driftsim >/dev/null)
 bin="$(cd "$root" && swift build -c release --show-bin-path)/driftsim"
 args=(bench interference --c-baselines "$root/tools/bench" --epochs "$epochs" --repetitions "$reps" --trace-levels packets --clock "$clock")

@@ -12,15 +12,18 @@
  * power capped at what empties its queue; then SINR and log2(1 + SINR) service as above. (The fluid
  * policy's weights J'(Q) — one root solve per pair per epoch — are not part of this loop.)
  *
- * Build: cc -O2 -o interference_fast_c interference_fast.c -lm
- * Usage: interference_fast_c PAIRS EPOCHS REPETITIONS [GAMMA [CROSSGAIN]]
+ * Build: cc -O2 -o interference_fast_c interference_fast.c $(pkg-config --cflags --libs gsl) -lm
+ * Usage: interference_fast_c PAIRS EPOCHS REPETITIONS [GAMMA [CROSSGAIN [WEIGHTS]]]
  *   defaults γ = 1 (water level κ/γ ≈ 2.40, as `driftsim bench interference`'s interference-free
  *   case), CROSSGAIN 0. Prints JSON with the median epochs/s.
  */
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_sf_expint.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 typedef struct { uint64_t s[4]; } xoshiro_t;
@@ -49,10 +52,49 @@ static void push(fifo_t *q, double t, double b) {
   size_t s = (q->head + q->count) & (q->cap - 1);
   q->arrival[s] = t; q->bits[s] = b; q->count++;
 }
+/* The fluid policy's weight J'(Q) (model.md, "Per-flow fluid value function"; beta = 1, L = 1):
+ * q(y) = C[(1/a + y) E1(z) - (lambda/kappa) y - y e^-z + cInf/kappa], z = 1/(a y), a = kappa/gamma,
+ * C = lambda kappa, inverted by Halley's method from the tangent at the pair's previous solve, as
+ * DriftSim did before its slope table (same stopping rule; bisection keeps the bracket). */
+typedef struct { double a, c, lk, kappa, v, cInf, halfCurvature; } fluid_t;
+static double e1(double z) {
+  gsl_sf_result r;
+  if (gsl_sf_expint_E1_e(z, &r) != GSL_SUCCESS) { fprintf(stderr, "gsl_sf_expint_E1(%g) failed\n", z); exit(1); }
+  return r.val;
+}
+static fluid_t fluid_make(double lambda, double kappa, double gamma_) {
+  fluid_t f; f.a = kappa / gamma_; f.c = lambda * kappa; f.lk = lambda / kappa; f.kappa = kappa;
+  double lo = 1e-300, hi = 750; /* E1(z0) = lambda/kappa by bisection: E1 decreases */
+  for (int i = 0; i < 2000 && hi - lo > 1e-17 * hi; i++) { double m = 0.5 * (lo + hi); if (e1(m) > f.lk) lo = m; else hi = m; }
+  double z0 = 0.5 * (lo + hi);
+  f.v = 1 / (f.a * z0); f.cInf = f.v * kappa * exp(-z0) - gamma_ * e1(z0);
+  f.halfCurvature = f.c * exp(-z0) / (2 * f.v);
+  return f;
+}
+static double fluid_slope(const fluid_t *f, double Q, double *prevQ, double *prevY, double *prevD) {
+  if (Q == 0) return f->v;
+  double y = *prevD > 0 ? *prevY + (Q - *prevQ) / *prevD : f->v + sqrt(Q / f->halfCurvature);
+  if (!(y > f->v)) y = f->v + sqrt(Q / f->halfCurvature);
+  double lower = f->v, upper = INFINITY;
+  for (int it = 0; it < 60; it++) {
+    double z = 1 / (f->a * y), E = e1(z), ez = exp(-z);
+    double q = f->c * ((1 / f->a + y) * E - f->lk * y - y * ez + f->cInf / f->kappa);
+    double d1 = f->c * (E - f->lk), d2 = f->c * ez / y, fv = q - Q;
+    if (fv == 0) { *prevQ = Q; *prevY = y; *prevD = d1; return y; }
+    if (fv < 0) lower = y > lower ? y : lower; else upper = y < upper ? y : upper;
+    double step = fv / d1, t = fv * d2 / (2 * d1 * d1);
+    if (t < 0.5 && t > -1) step /= 1 - t;
+    double cand = y - step;
+    if (d1 > 0 && fabs(step) <= 1e-6 * (y - f->v) && cand > lower && cand < upper) { *prevQ = Q; *prevY = cand; *prevD = d1; return cand; }
+    y = d1 > 0 && cand > lower && cand < upper ? cand : (isinf(upper) ? 2 * (y > lower ? y : lower) : 0.5 * (lower + upper));
+  }
+  *prevQ = Q; *prevY = y; *prevD = 0; return y;
+}
+
 static int cmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
 
 int main(int argc, char **argv) {
-  if (argc < 4 || argc > 6) { fprintf(stderr, "usage: %s PAIRS EPOCHS REPETITIONS [GAMMA [CROSSGAIN]]\n", argv[0]); return 2; }
+  if (argc < 4 || argc > 7) { fprintf(stderr, "usage: %s PAIRS EPOCHS REPETITIONS [GAMMA [CROSSGAIN [csi|fluid|qwto]]]\n", argv[0]); return 2; }
   int K = atoi(argv[1]); long epochs = atol(argv[2]); int reps = atoi(argv[3]);
   if (K < 1 || epochs < 1 || reps < 1) { fprintf(stderr, "%s: PAIRS, EPOCHS and REPETITIONS must be positive\n", argv[0]); return 2; }
   const double W = 10e6, tau = 0.005, S = 30000, lambda = 1; const int N = 10;
@@ -60,6 +102,14 @@ int main(int argc, char **argv) {
   const double gamma_ = argc >= 5 ? atof(argv[4]) : 1.0, cross = argc >= 6 ? atof(argv[5]) : 0.0;
   const double level = kappa / gamma_, meanGap = tau / lambda;
   if (!(gamma_ > 0) || !(cross >= 0)) { fprintf(stderr, "%s: GAMMA must be > 0 and CROSSGAIN >= 0\n", argv[0]); return 2; }
+  /* Weights of the paper mode (CROSSGAIN > 0), set at every epoch start from the queue Q in packets:
+   * csi 1, fluid J'(Q) (Halley on GSL's E1), qwto Q. */
+  const char *weights = argc >= 7 ? argv[6] : "csi";
+  int weightKind = !strcmp(weights, "csi") ? 0 : !strcmp(weights, "fluid") ? 1 : !strcmp(weights, "qwto") ? 2 : -1;
+  if (weightKind < 0 || (weightKind > 0 && !(cross > 0))) { fprintf(stderr, "%s: WEIGHTS must be csi, fluid or qwto (the last two with CROSSGAIN > 0)\n", argv[0]); return 2; }
+  gsl_set_error_handler_off();
+  const fluid_t fluid = fluid_make(lambda, kappa, gamma_);
+  double *epochWeight = malloc(K * sizeof(double)), *hq = malloc(K * sizeof(double)), *hy = malloc(K * sizeof(double)), *hd = malloc(K * sizeof(double));
   double *G = malloc(K * K * sizeof(double)), *P = malloc(K * sizeof(double)), *Pn = malloc(K * sizeof(double));
   double *I = malloc(K * sizeof(double)), *M = malloc(K * sizeof(double)), *capf = malloc(K * sizeof(double));
   double *ww = malloc(K * sizeof(double)), *sinr = malloc(K * sizeof(double));
@@ -73,11 +123,14 @@ int main(int argc, char **argv) {
       q[k].cap = 64; q[k].arrival = malloc(64 * sizeof(double)); q[k].bits = malloc(64 * sizeof(double));
       next[k] = meanGap * xexp(&arr[k]);
     }
+    for (int k = 0; k < K; k++) { hq[k] = 0; hy[k] = 0; hd[k] = 0; }
     double delaySum = 0, powerSum = 0; long departures = 0;
     struct timespec a, b, ca, cb; clock_gettime(CLOCK_MONOTONIC, &a); clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ca);
     for (long e = 0; e < epochs; e++) {
       for (int k = 0; k < K; k++) {           /* re-sum small queues exactly, as DriftSim does */
         if (q[k].count <= 64) { double sum = 0; for (size_t i = 0; i < q[k].count; i++) sum += q[k].bits[(q[k].head + i) & (q[k].cap - 1)]; qbits[k] = sum; }
+        double Q = qbits[k] / S;
+        epochWeight[k] = weightKind == 0 ? 1 : weightKind == 1 ? fluid_slope(&fluid, Q, &hq[k], &hy[k], &hd[k]) : Q;
       }
       for (int n = 0; n < N; n++) {
         double t0 = (e * N + n) * slot, t1 = t0 + slot;
@@ -86,7 +139,7 @@ int main(int argc, char **argv) {
             for (int j = 0; j < K; j++) G[k * K + j] = (j == k ? 1.0 : cross) * xexp(&fad[k]);
             P[k] = 0;
             capf[k] = qbits[k] > 0 ? expm1(qbits[k] / bitsPerLog2 * M_LN2) / G[k * K + k] : 0;
-            ww[k] = qbits[k] > 0 ? kappa : 0;
+            ww[k] = qbits[k] > 0 ? epochWeight[k] * kappa : 0;
           }
           for (int it = 0; it < 200; it++) {
             int done = 1; iterations++;

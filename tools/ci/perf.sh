@@ -9,7 +9,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bin="${1:-$root/.build/release}"
 cc -O2 -o "$root/tools/bench/interference_c" "$root/tools/bench/interference.c" $(pkg-config --cflags --libs gsl) -lm
-cc -O2 -o "$root/tools/bench/interference_fast_c" "$root/tools/bench/interference_fast.c" -lm
+cc -O2 -o "$root/tools/bench/interference_fast_c" "$root/tools/bench/interference_fast.c" $(pkg-config --cflags --libs gsl) -lm
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 "$bin/driftsim" bench interference --c-baselines "$root/tools/bench" --epochs 1000 --repetitions 1 --trace-levels '' --quiet --json "$out"
@@ -23,6 +23,9 @@ for c in cases:
     assert c["baselines"], f"{c['name']} {c['policy']}: no C baseline"
     for b in c["baselines"]:
         assert b["epochsPerSecond"] > 0 and b["ratio"] > 0, b
+    if c["policy"] in ("fluid", "qwto"):
+        # like for like: the C loop computing the policy's own weights, after the csi-weight loop
+        assert len(c["baselines"]) == 2 and c["baselines"][1]["program"].endswith(" " + c["policy"]), c["baselines"]
     print(f'{c["name"]:18} {c["policy"]:8} {c["epochsPerSecond"]:10.0f} epochs/s  ' +
           "  ".join(f'{b["program"].split()[0]} ratio {b["ratio"]:.3f}' for b in c["baselines"]))
 PY
