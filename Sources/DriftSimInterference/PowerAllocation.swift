@@ -34,10 +34,8 @@ public final class PowerAllocator {
   private let activeGainsTransposed: UnsafeMutablePointer<Double>
   /// The iterate's powers, by active pair.
   private let activePower: UnsafeMutablePointer<Double>
-  /// x = bits ln 2 / bitsPerLog2 per active pair (the simultaneous iteration's lazy cap).
-  private let capExponent: UnsafeMutablePointer<Double>
-  /// 1 where `capFactor` holds the exact cap factor, 0 where it holds its lower bound.
-  private let capIsExact: UnsafeMutablePointer<Double>
+  /// g_kk by active pair (the simultaneous iteration's lanes).
+  private let activeDiagonal: UnsafeMutablePointer<Double>
 
   /// Creates buffers for K pairs.
   public init(pairs: Int) {
@@ -58,8 +56,7 @@ public final class PowerAllocator {
     waterWeight = zeros()
     received = zeros()
     activePower = zeros()
-    capExponent = zeros()
-    capIsExact = zeros()
+    activeDiagonal = zeros()
     activePairs = UnsafeMutablePointer<Int>.allocate(capacity: max(pairs, 1))
     activePairs.initialize(repeating: 0, count: max(pairs, 1))
     func matrix() -> UnsafeMutablePointer<Double> {
@@ -73,7 +70,7 @@ public final class PowerAllocator {
 
   deinit {
     for p in [powerBuffer, sinrBuffer, interference, message, capFactor, inverseDirectGain, waterWeight, received,
-              activePower, capExponent, capIsExact, activeGains, activeGainsTransposed] { p.deallocate() }
+              activePower, activeDiagonal, activeGains, activeGainsTransposed] { p.deallocate() }
     activePairs.deallocate()
   }
 
@@ -234,9 +231,11 @@ public final class PowerAllocator {
   /// and the loops have no per-pair branches.
   ///
   /// The cap p_up = expm1(x_i)/g_ii · (1 + I_i), x_i = bits_i ln 2 / bitsPerLog2, binds only when
-  /// a queue is nearly empty, so expm1 is evaluated only for a pair whose uncapped response comes
-  /// within 10⁻⁹ of the lower bound x(1 + x/2)/g_ii · (1 + I_i) ≤ p_up (expm1(x) ≥ x + x²/2 for
-  /// x ≥ 0; the margin covers the bound's and expm1's rounding): below it, min(p, p_up) = p.
+  /// a queue is nearly empty, so expm1 is evaluated only for a pair whose cap could bind: every
+  /// best response is below w_i κ/γ (the price is at least γ, messages being ≥ 0) and p_up ≥
+  /// x(1 + x/2)/g_ii (expm1(x) ≥ x + x²/2 for x ≥ 0, and 1 + I_i ≥ 1), so when that lower bound
+  /// exceeds w_i κ/γ by 10⁻⁹ (which covers the rounding of both sides) min(p, p_up) = p in every
+  /// iteration, and the cap is +∞ for the slot.
   private func simultaneousIteration(
     activeCount n: Int, gains: UnsafeBufferPointer<Double>, weights: UnsafeBufferPointer<Double>,
     bits: UnsafeBufferPointer<Double>, kappa: Double, gamma: Double, bitsPerLog2: Double, tolerance: Double,
@@ -245,9 +244,9 @@ public final class PowerAllocator {
     let k = pairs
     let width = (n &+ 1) & ~1
     let lanes = SimultaneousLanes(
-      count: n, width: width, gains: activeGains, gainsTransposed: activeGainsTransposed, power: activePower,
-      interference: interference, message: message, received: received, cap: capFactor,
-      inverseDirectGain: inverseDirectGain, waterWeight: waterWeight, capExponent: capExponent, capIsExact: capIsExact)
+      count: n, width: width, gains: activeGains, gainsTransposed: activeGainsTransposed, diagonal: activeDiagonal,
+      power: activePower, interference: interference, message: message, cap: capFactor,
+      inverseDirectGain: inverseDirectGain, waterWeight: waterWeight)
     for a in 0..<width {
       let active = a < n
       let i = active ? activePairs[a] : 0
@@ -257,12 +256,22 @@ public final class PowerAllocator {
         lanes.gainsTransposed[b &* width &+ a] = g
       }
       lanes.power[a] = 0
-      lanes.inverseDirectGain[a] = active ? 1 / gains[i &* k &+ i] : 0
-      let x = active ? bits[i] / bitsPerLog2 * M_LN2 : 0
-      lanes.capExponent[a] = x
-      lanes.cap[a] = x * (1 + 0.5 * x) * lanes.inverseDirectGain[a]
-      lanes.capIsExact[a] = active ? 0 : 1
-      lanes.waterWeight[a] = active ? weights[i] * kappa : 0
+      guard active else {
+        lanes.diagonal[a] = 0
+        lanes.inverseDirectGain[a] = 0
+        lanes.cap[a] = 0
+        lanes.waterWeight[a] = 0
+        continue
+      }
+      let directGain = gains[i &* k &+ i]
+      lanes.diagonal[a] = directGain
+      let inverseGain = 1 / directGain
+      lanes.inverseDirectGain[a] = inverseGain
+      let water = weights[i] * kappa
+      lanes.waterWeight[a] = water
+      let x = bits[i] / bitsPerLog2 * M_LN2
+      lanes.cap[a] = x * (1 + 0.5 * x) * inverseGain >= water / gamma * (1 + 1e-9)
+        ? .infinity : expm1(x) * inverseGain
     }
     var iterations = 0
     var converged = false
@@ -278,7 +287,7 @@ public final class PowerAllocator {
     for a in 0..<n {
       let i = activePairs[a]
       powerBuffer[i] = lanes.power[a]
-      sinrBuffer[i] = lanes.power[a] * lanes.gains[a &* width &+ a] / (1 + lanes.interference[a])
+      sinrBuffer[i] = lanes.power[a] * lanes.diagonal[a] / (1 + lanes.interference[a])
     }
     return Outcome(iterations: iterations, converged: converged)
   }
@@ -294,18 +303,15 @@ public final class PowerAllocator {
     let gains: UnsafeMutablePointer<Double>
     /// g_ji at `gainsTransposed[i * width + j]`.
     let gainsTransposed: UnsafeMutablePointer<Double>
+    /// g_ii by lane.
+    let diagonal: UnsafeMutablePointer<Double>
     let power: UnsafeMutablePointer<Double>
     let interference: UnsafeMutablePointer<Double>
     let message: UnsafeMutablePointer<Double>
-    let received: UnsafeMutablePointer<Double>
-    /// The cap factor expm1(x)/g_ii once `capIsExact`, before that its lower bound x(1 + x/2)/g_ii.
+    /// The cap factor expm1(x)/g_ii, or +∞ where the cap cannot bind in this slot.
     let cap: UnsafeMutablePointer<Double>
     let inverseDirectGain: UnsafeMutablePointer<Double>
     let waterWeight: UnsafeMutablePointer<Double>
-    /// x = bits ln 2 / bitsPerLog2.
-    let capExponent: UnsafeMutablePointer<Double>
-    /// 1 where `cap` holds expm1(x)/g_ii, 0 where it holds the lower bound.
-    let capIsExact: UnsafeMutablePointer<Double>
 
     @inline(__always)
     func load(_ p: UnsafeMutablePointer<Double>, _ lane: Int) -> SIMD2<Double> {
@@ -317,8 +323,8 @@ public final class PowerAllocator {
       UnsafeMutableRawPointer(p + lane).storeBytes(of: v, as: SIMD2<Double>.self)
     }
 
-    /// received_i = Σ_j p_j g_ij (j in order), I_i = received_i − p_i g_ii and
-    /// m_i = w_i s_i / ((1 + I_i)(1 + I_i + s_i)), s_i = p_i g_ii, for every lane i.
+    /// I_i = Σ_j p_j g_ij (j in order) − p_i g_ii and m_i = w_i s_i / ((1 + I_i)(1 + I_i + s_i)),
+    /// s_i = p_i g_ii, for every lane i.
     @inline(__always)
     func computeInterferenceAndMessages() {
       var lane = 0
@@ -329,8 +335,7 @@ public final class PowerAllocator {
           total += SIMD2(repeating: power[j]) * load(gainsTransposed + j &* width, lane)
           j &+= 1
         }
-        store(total, received, lane)
-        let signal = load(power, lane) * SIMD2(gains[lane &* width &+ lane], gains[(lane &+ 1) &* width &+ lane &+ 1])
+        let signal = load(power, lane) * load(diagonal, lane)
         let sum = total - signal
         store(sum, interference, lane)
         let noisePlusInterference = 1 + sum
@@ -347,8 +352,7 @@ public final class PowerAllocator {
       var converging = true
       var lane = 0
       while lane < width {
-        let diagonal = SIMD2(gains[lane &* width &+ lane], gains[(lane &+ 1) &* width &+ lane &+ 1])
-        var price = SIMD2<Double>(repeating: gamma) - load(message, lane) * diagonal
+        var price = SIMD2<Double>(repeating: gamma) - load(message, lane) * load(diagonal, lane)
         var j = 0
         while j < count {
           price += SIMD2(repeating: message[j]) * load(gains + j &* width, lane)
@@ -359,18 +363,8 @@ public final class PowerAllocator {
         // Swift's max(p, 0) is `0 >= p ? 0 : p` and min(p, c) is `c < p ? c : p`, NaN included.
         var p = weight / price - noisePlusInterference * load(inverseDirectGain, lane)
         p.replace(with: 0, where: .zero .>= p)
-        var cap = load(cap, lane) * noisePlusInterference
-        let exact = load(capIsExact, lane) .!= .zero
-        let nearBound = .!exact .& (p .>= cap * (1 - 1e-9))
-        if any(nearBound) {
-          for l in 0..<2 where nearBound[l] {
-            self.cap[lane &+ l] = expm1(capExponent[lane &+ l]) * inverseDirectGain[lane &+ l]
-            capIsExact[lane &+ l] = 1
-            cap[l] = self.cap[lane &+ l] * noisePlusInterference[l]
-          }
-        }
-        let binds = (exact .| nearBound) .& (cap .< p)
-        p.replace(with: cap, where: binds)
+        let cap = load(cap, lane) * noisePlusInterference
+        p.replace(with: cap, where: cap .< p)
         p.replace(with: 0, where: .!(weight .> .zero))
         let old = load(power, lane)
         var scale = p
