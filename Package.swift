@@ -51,8 +51,10 @@ let package = Package(
     .target(name: "DriftSimPlot", dependencies: [], swiftSettings: swiftSettings),
     // Streaming statistics: moments, time averages, batch means, confidence intervals, quantiles.
     .target(name: "DriftSimStats", dependencies: ["DriftSimNumerics"], swiftSettings: swiftSettings),
+    // CRC-32C on the CPU's CRC instructions (SSE4.2 `crc32`, runtime-dispatched), for trace blocks.
+    .target(name: "CDriftSimCRC32C", dependencies: []),
     // The binary trace format: records, blocks, writer, reader, validation.
-    .target(name: "DriftSimTrace", dependencies: ["DriftSimSupport"], swiftSettings: swiftSettings),
+    .target(name: "DriftSimTrace", dependencies: ["DriftSimSupport", "CDriftSimCRC32C"], swiftSettings: swiftSettings),
     // Offline analysis of traces (what driftsim-replay computes).
     .target(
       name: "DriftSimReplay", dependencies: ["DriftSimSupport", "DriftSimTrace", "DriftSimStats", "DriftSimNumerics", "DriftSimPlot"],

@@ -140,13 +140,15 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
   var acc: [PairAccumulator] = []
   var fast: [FastAccumulator] = []
   var pooledDelays = BatchMeans()
-  var pooledHistogram = LogHistogram()
   var lastTime = -Double.infinity
   let declaredPairs = reader.header.number("pairs").flatMap { $0 >= 0 && $0 < Double(maxPairs) ? Int($0) : nil } ?? 0
   if declaredPairs > 0 && declaredPairs <= maxPairs {
     acc = Array(repeating: PairAccumulator(), count: declaredPairs)
     fast = Array(repeating: FastAccumulator(), count: declaredPairs)
   }
+  // The reader's content checks bound every delivered pair index by the header's `pairs`; when the
+  // accumulators already cover that many, scanning each block for a larger index is redundant.
+  let pairsBounded = reader.validatedPairLimit.map { $0 <= acc.count } ?? false
 
   reader.kinds = [.packets, .epochs, .slots]
   // Records before the window still matter (numbers in system, queue at the start), so only the
@@ -160,7 +162,7 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
     if block.firstTime < firstTime { firstTime = block.firstTime }
     switch block.kind {
     case .packetArrival:
-      try ensurePairs(block, &acc, &fast)
+      if !pairsBounded { try ensurePairs(block, &acc, &fast) }
       fast.withUnsafeMutableBufferPointer { f in
         for i in 0..<block.count {
           let t = block.time(i)
@@ -175,24 +177,28 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
         }
       }
     case .packetDeparture:
-      try ensurePairs(block, &acc, &fast)
-      for i in 0..<block.count {
-        let r = block.packetDeparture(i)
-        guard r.time <= end else { continue }
-        let k = r.pair
-        if r.time < start {
-          acc[k].preDepartures += 1
-        } else {
-          acc[k].departures += 1
-          acc[k].departureTimeSum += r.time
-          acc[k].delays.add(r.delay)
-          acc[k].histogram.add(r.delay)
-          pooledDelays.add(r.delay)
-          pooledHistogram.add(r.delay)
+      if !pairsBounded { try ensurePairs(block, &acc, &fast) }
+      // The pooled histogram is the merge of the per-pair ones (after the pass): the same buckets,
+      // one `log` per delay instead of two. The pooled batch means depend on the order of the
+      // delays across pairs, so they are accumulated here.
+      acc.withUnsafeMutableBufferPointer { a in
+        for i in 0..<block.count {
+          let r = block.packetDeparture(i)
+          guard r.time <= end else { continue }
+          let k = r.pair
+          if r.time < start {
+            a[k].preDepartures += 1
+          } else {
+            a[k].departures += 1
+            a[k].departureTimeSum += r.time
+            a[k].delays.add(r.delay)
+            a[k].histogram.add(r.delay)
+            pooledDelays.add(r.delay)
+          }
         }
       }
     case .epoch:
-      try ensurePairs(block, &acc, &fast)
+      if !pairsBounded { try ensurePairs(block, &acc, &fast) }
       for i in 0..<block.count {
         let r = block.epoch(i)
         guard r.time <= end else { continue }
@@ -209,7 +215,7 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
         }
       }
     case .slot:
-      try ensurePairs(block, &acc, &fast)
+      if !pairsBounded { try ensurePairs(block, &acc, &fast) }
       fast.withUnsafeMutableBufferPointer { f in
         for i in 0..<block.count {
           let r = block.slot(i)
@@ -277,7 +283,7 @@ public func summarize(_ reader: TraceReader, window: AnalysisWindow = .init(), l
   var pooled = PairAccumulator()
   var pooledFast = FastAccumulator()
   pooled.delays = pooledDelays
-  pooled.histogram = pooledHistogram
+  for a in acc { pooled.histogram.merge(a.histogram) }
   var pairs: [TracePairSummary] = []
   var queueTotal: Double? = nil
   if fast.count < acc.count { fast.append(contentsOf: repeatElement(FastAccumulator(), count: acc.count - fast.count)) }

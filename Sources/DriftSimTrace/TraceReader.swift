@@ -54,6 +54,11 @@ public final class TraceReader {
   /// (seeking by time); without a footer, excluded blocks are skipped after their block header.
   /// Faster for narrow windows, but damage inside unread blocks goes unnoticed.
   public var verifySkippedBlocks = true
+  /// Every block `forEachBlock` delivers has pair indices below this (the header's `pairs`
+  /// metadata, a positive integer, which the content checks enforce); nil when the header does not
+  /// declare it, and then pair indices are only known to fit in 32 bits. Analyses sized for this
+  /// many pairs need not scan blocks for larger indices.
+  public var validatedPairLimit: Int? { ContentValidator.pairLimit(header) }
 
   private let source: ByteSource
   private var buffer: UnsafeMutableRawPointer

@@ -78,8 +78,14 @@ struct ContentValidator {
   /// Per kind raw value: the time of the last record checked.
   private var lastTime: [Double]
 
+  /// The pair bound the checks enforce: the header's `pairs` metadata when it is an integer > 0.
+  static func pairLimit(_ header: TraceHeader) -> Int? {
+    if let p = header.metadata["pairs"].flatMap({ Int($0) }), p > 0 { return p }
+    return nil
+  }
+
   init(header: TraceHeader) {
-    if let p = header.metadata["pairs"].flatMap({ Int($0) }), p > 0 { pairs = p } else { pairs = nil }
+    pairs = Self.pairLimit(header)
     if let m = header.metadata["population"].flatMap({ UInt32($0) }) { population = m } else { population = nil }
     layouts = Array(repeating: [], count: 256)
     names = Array(repeating: [], count: 256)
@@ -97,7 +103,9 @@ struct ContentValidator {
 
   /// The first impossible value in `block`, as an error naming the block, the record and its byte
   /// offset; nil when every record is plausible. On success the kind's last time advances.
-  mutating func check(_ block: TraceBlock) -> TraceError? {
+  /// `fastPath: false` (tests only) skips `plausible` and always runs the record-major loop, so the
+  /// two can be compared.
+  mutating func check(_ block: TraceBlock, fastPath: Bool = true) -> TraceError? {
     let kind = Int(block.kind.rawValue)
     let name = block.kind.name
     func bad(_ record: Int, _ fieldOffset: Int, _ what: String) -> TraceError {
@@ -123,7 +131,7 @@ struct ContentValidator {
     // Fast path: one tight loop per field over all records (encoding and rule fixed per loop),
     // which only answers "is every value plausible?". Only when it says no does the record-major
     // loop below run, to name the first impossible value in record order as before.
-    if plausible(base, block, layouts[kind], pairLimit: pairLimit) { return finishBlock(block, kind: kind, name: name) }
+    if fastPath, plausible(base, block, layouts[kind], pairLimit: pairLimit) { return finishBlock(block, kind: kind, name: name) }
     var previous = block.firstTime
     let recordError = layouts[kind].withUnsafeBufferPointer { fields -> TraceError? in
       for i in 0..<block.count {
@@ -175,23 +183,31 @@ struct ContentValidator {
     return finishBlock(block, kind: kind, name: name)
   }
 
-  /// Whether every record of `block` passes the field rules (the same rules as the record-major
-  /// loop of `check`, evaluated field by field, one specialised loop per encoding and rule). A kind
-  /// with more than one time field is sent to the record-major loop, whose nondecreasing-time check
-  /// interleaves them.
-  private func plausible(
+  /// Whether every record of `block` passes the field rules: exactly when the record-major loop of
+  /// `check` finds nothing (the tests hold the two to each other on special values). One loop per
+  /// field over all records, with the encoding and rule fixed per loop; each loop ORs a "bad" flag
+  /// without branching (damaged blocks are rare, so an early exit would only cost a branch per
+  /// value) and tests the IEEE bit patterns as integers:
+  /// - binary32 finite and ≥ 0 (−0 included): bits < 0x7F80_0000 or bits == 0x8000_0000;
+  /// - binary32 not NaN: (bits & 0x7FFF_FFFF) ≤ 0x7F80_0000 (binary64 alike);
+  /// - times: with the block's first time finite and ≥ 0, "each time ≥ the one before" and "the
+  ///   last time finite" together are "every time finite, ≥ 0 and nondecreasing" (NaN fails ≥).
+  /// A kind with more than one time field is sent to the record-major loop, whose nondecreasing-time
+  /// check interleaves them.
+  func plausible(
     _ base: UnsafeRawPointer, _ block: TraceBlock, _ fields: [CompiledField], pairLimit: UInt64
   ) -> Bool {
     let n = block.count, size = block.recordSize
-    /// Whether `test` holds for the value at byte offset `o` of every record.
+    /// Whether `isBad` is false for the value at byte offset `o` of every record.
     @inline(__always)
-    func every(_ o: Int, _ test: (UnsafeRawPointer) -> Bool) -> Bool {
+    func none(_ o: Int, _ isBad: (UnsafeRawPointer) -> Bool) -> Bool {
       var p = base + o
+      var bad: UInt8 = 0
       for _ in 0..<n {
-        if !test(p) { return false }
+        bad |= isBad(p) ? 1 : 0
         p += size
       }
-      return true
+      return bad == 0
     }
     var timeFields = 0
     for field in fields {
@@ -199,34 +215,40 @@ struct ContentValidator {
       if field.rule == .time {
         timeFields += 1
         guard timeFields == 1, field.count == 1, field.encoding == .float64 else { return false }
+        // `check` has made sure the block's first time is finite.
+        guard block.firstTime >= 0 else { return false }
         var previous = block.firstTime
-        let ordered = every(field.offset) { p in
+        var bad: UInt8 = 0
+        var p = base + field.offset
+        for _ in 0..<n {
           let value = p.f64(0)
-          guard value.isFinite, value >= 0, value >= previous else { return false }
+          bad |= value >= previous ? 0 : 1
           previous = value
-          return true
+          p += size
         }
-        if !ordered { return false }
+        guard bad == 0, previous.isFinite else { return false }
         continue
       }
       for j in 0..<field.count {
         let o = field.offset + j * field.stride
         let ok: Bool
         switch (field.rule, field.encoding) {
-        case (.nonNegative, .float64): ok = every(o) { let v = $0.f64(0); return v.isFinite && v >= 0 }
-        case (.nonNegative, .float32): ok = every(o) { let v = $0.f32(0); return v.isFinite && v >= 0 }
+        case (.nonNegative, .float64):
+          ok = none(o) { let b = $0.le(0, as: UInt64.self); return b >= 0x7FF0_0000_0000_0000 && b != 0x8000_0000_0000_0000 }
+        case (.nonNegative, .float32):
+          ok = none(o) { let b = $0.le(0, as: UInt32.self); return b >= 0x7F80_0000 && b != 0x8000_0000 }
         case (.nonNegative, _), (.any, _), (.time, _): ok = true
-        case (.notNaN, .float64): ok = every(o) { !$0.f64(0).isNaN }
-        case (.notNaN, .float32): ok = every(o) { !$0.f32(0).isNaN }
+        case (.notNaN, .float64): ok = none(o) { $0.le(0, as: UInt64.self) & 0x7FFF_FFFF_FFFF_FFFF > 0x7FF0_0000_0000_0000 }
+        case (.notNaN, .float32): ok = none(o) { $0.le(0, as: UInt32.self) & 0x7FFF_FFFF > 0x7F80_0000 }
         case (.notNaN, _): ok = true
-        case (.pair, .unsigned32): ok = every(o) { UInt64($0.le(0, as: UInt32.self)) < pairLimit }
-        case (.pair, .unsigned64): ok = every(o) { $0.le(0, as: UInt64.self) < pairLimit }
+        case (.pair, .unsigned32): ok = none(o) { UInt64($0.le(0, as: UInt32.self)) >= pairLimit }
+        case (.pair, .unsigned64): ok = none(o) { $0.le(0, as: UInt64.self) >= pairLimit }
         case (.count, .unsigned32):
           let limit = population.map { UInt64($0) } ?? .max
-          ok = every(o) { let c = UInt64($0.le(0, as: UInt32.self)); return c <= limit && c != UInt64(UInt32.max) }
+          ok = none(o) { let c = UInt64($0.le(0, as: UInt32.self)); return c > limit || c == UInt64(UInt32.max) }
         case (.count, .unsigned64):
           let limit = population.map { UInt64($0) } ?? .max
-          ok = every(o) { let c = $0.le(0, as: UInt64.self); return c <= limit && c != UInt64(UInt32.max) }
+          ok = none(o) { let c = $0.le(0, as: UInt64.self); return c > limit || c == UInt64(UInt32.max) }
         case (.pair, _), (.count, _): ok = false  // an integer rule on a float field: the slow loop decides
         }
         if !ok { return false }

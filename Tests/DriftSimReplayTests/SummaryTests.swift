@@ -148,3 +148,53 @@ struct SummaryTests {
     #expect(throws: ReplayError.self) { _ = try summarize(try TraceReader(path: path), window: AnalysisWindow(warmUp: 100)) }
   }
 }
+
+@Suite("Replay summary: pair bounds and the pooled histogram")
+struct SummaryPairBoundTests {
+  /// Rewrites the records of `all` into a new trace whose header carries `metadata`.
+  func rewrite(_ all: AllRecords, metadata: [String: String]) throws -> String {
+    let path = temporaryTrace("rewritten.dstrace")
+    let header = TraceHeader(
+      softwareVersion: "replay-tests", scenario: "{}", seed: 1, level: [.packets, .epochs, .slots], metadata: metadata)
+    let writer = try TraceWriter(path: path, header: header, blockPayloadBytes: 2400, durable: false)
+    for r in all.arrivals { writer.writePacketArrival(pair: r.pair, packetID: r.packetID, time: r.time, bits: r.bits) }
+    for r in all.departures { writer.writePacketDeparture(pair: r.pair, packetID: r.packetID, time: r.time, delay: r.delay) }
+    for r in all.epochs { writer.writeEpoch(pair: r.pair, time: r.time, queueBits: r.queueBits, weight: r.weight) }
+    for r in all.slots {
+      writer.writeSlot(pair: r.pair, time: r.time, power: r.power, sinr: r.sinr, bitsServed: r.bitsServed)
+    }
+    try writer.finish()
+    return path
+  }
+
+  @Test("declared, undeclared and non-integer `pairs` give the same report (bounded and scanned paths)")
+  func pairBoundPaths() throws {
+    let source = temporaryTrace("s.dstrace")
+    try SummaryTests.generator().write(to: source, level: [.packets, .epochs, .slots], blockPayloadBytes: 2400)
+    let all = try AllRecords(source)
+    let window = AnalysisWindow(warmUp: 0.5)
+    var reports: [SummaryReport] = []
+    // "3": the reader's checks bound pair indices, no scan; none and "3.0": the per-block scan.
+    for pairs in ["3", nil, "3.0"] as [String?] {
+      var metadata = ["meanPacketBits": "3000"]
+      if let pairs { metadata["pairs"] = pairs }
+      let reader = try TraceReader(path: try rewrite(all, metadata: metadata))
+      #expect(reader.validatedPairLimit == (pairs == "3" ? 3 : nil))
+      reports.append(try summarize(reader, window: window).report)
+    }
+    #expect(reports[0].pairs.count == 3)
+    #expect(reports[0] == reports[1])
+    #expect(reports[0] == reports[2])
+
+    // The pooled quantiles (merged per-pair histograms) against the sorted pooled delays.
+    let delays = all.departures.filter { $0.time >= window.start }.map(\.delay).sorted()
+    let overall = reports[0].overall
+    for (p, q) in [(0.5, overall.delayP50Seconds!), (0.9, overall.delayP90Seconds!), (0.99, overall.delayP99Seconds!)] {
+      let rank = Int((p * Double(delays.count)).rounded(.up))
+      let lo = delays[max(rank - 2, 0)] * (1 - 1.1e-3)
+      let hi = delays[min(rank, delays.count - 1)] * (1 + 1.1e-3)
+      #expect(q >= lo && q <= hi, "p\(p): \(q) not in [\(lo), \(hi)]")
+    }
+    #expect(overall.delayMaxSeconds == delays.last)
+  }
+}
