@@ -401,14 +401,9 @@ struct NetworkReplication<Policy: PowerPolicy, Recorder: NetworkRecorder>: ~Copy
     // Draw this slot's fading at every receiver: all non-zero links, whatever the policy, in
     // transmitter order (zero links keep their zero gain and draw nothing).
     let gains = work.gains, pathGains = work.pathGains, links = work.fadingLinks
-    var link = 0
+    fadingStreams.fillScaledRayleighPowerGains(
+      streams: k, links: links, streamEnds: work.fadingLinkEnd, scales: pathGains, into: gains)
     for receiver in 0..<k {
-      let end = work.fadingLinkEnd[receiver]
-      while link < end {
-        let index = links[link]
-        gains[index] = pathGains[index] * fadingStreams.rayleighPowerGain(receiver)
-        link &+= 1
-      }
       work.bitsAtSlotStart[receiver] = work.queueBits[receiver]
       work.packetsAtSlotStart[receiver] = queues.count(receiver)
     }

@@ -312,6 +312,79 @@ public final class RandomStreamBank {
     for i in buffer.indices { buffer[i] = standardExponential(index) }
   }
 
+  /// For every stream r in 0..<`streams`, draws Rayleigh power gains from stream r for its output
+  /// positions `links[streamEnds[r − 1] ..< streamEnds[r]]` (from 0 for r = 0), in order, and
+  /// stores `scales[i] · gain` at `output[i]` for each such position i: the same values, in the
+  /// same order, as `output[i] = scales[i] * rayleighPowerGain(r)` in a loop over the positions.
+  ///
+  /// For taus2 each stream's three state words stay in registers across its draws (a single draw
+  /// loads and stores them through the bank's pointers), and are written back before the
+  /// ziggurat's rare slow path, which draws through the bank as usual.
+  /// - Parameters:
+  ///   - streams: how many streams draw (the first `streams` of the bank).
+  ///   - links: the output positions, stream by stream, in draw order.
+  ///   - streamEnds: per stream, the end (exclusive) of its positions in `links`.
+  ///   - scales: a factor per output position (e.g. path gains, dimensionless).
+  ///   - output: where the scaled gains go.
+  @inlinable @inline(__always)
+  public func fillScaledRayleighPowerGains(
+    streams: Int, links: UnsafePointer<Int>, streamEnds: UnsafePointer<Int>, scales: UnsafePointer<Double>,
+    into output: UnsafeMutablePointer<Double>
+  ) {
+    guard let states = taus2States else {
+      var link = 0
+      for r in 0..<streams {
+        while link < streamEnds[r] {
+          output[links[link]] = scales[links[link]] * standardExponential(r)
+          link &+= 1
+        }
+      }
+      return
+    }
+    let scale = ziggurat.scale, threshold = ziggurat.threshold
+    let mask: UInt = 0xFFFF_FFFF
+    var link = 0
+    for r in 0..<streams {
+      let end = streamEnds[r]
+      guard link < end else { continue }
+      let state = states[r]
+      var s1 = state[0], s2 = state[1], s3 = state[2]
+      repeat {
+        let i = links[link]
+        // GSL's taus2 step, as `taus2Next`.
+        s1 = (((s1 & 4_294_967_294) << 12) & mask) ^ ((((s1 << 13) & mask) ^ s1) >> 19)
+        s2 = (((s2 & 4_294_967_288) << 4) & mask) ^ ((((s2 << 2) & mask) ^ s2) >> 25)
+        s3 = (((s3 & 4_294_967_280) << 17) & mask) ^ ((((s3 << 3) & mask) ^ s3) >> 11)
+        let bits = UInt32(truncatingIfNeeded: s1 ^ s2 ^ s3)
+        let layer = Int(bits & 0xFF)
+        let position = bits &>> 8
+        let gain: Double
+        if position < threshold[layer] {
+          gain = (Double(position) + 0.5) * scale[layer]
+        } else {
+          state[0] = s1
+          state[1] = s2
+          state[2] = s3
+          gain = slowRayleighPowerGain(state: state, layer: layer, position: position)
+          s1 = state[0]
+          s2 = state[1]
+          s3 = state[2]
+        }
+        output[i] = scales[i] * gain
+        link &+= 1
+      } while link < end
+      state[0] = s1
+      state[1] = s2
+      state[2] = s3
+    }
+  }
+
+  /// The ziggurat's slow path for `fillScaledRayleighPowerGains`, drawing from the taus2 `state`.
+  @inline(never) @usableFromInline
+  func slowRayleighPowerGain(state: UnsafeMutablePointer<UInt>, layer: Int, position: UInt32) -> Double {
+    ziggurat.slowDraw(layer: layer, position: position) { Self.taus2Next(state) }
+  }
+
   /// A Poisson draw with mean `mean` from stream `index`.
   @inlinable public func poisson(_ index: Int, mean: Double) -> UInt32 { UInt32(gsl_ran_poisson(generators[index], mean)) }
 }
