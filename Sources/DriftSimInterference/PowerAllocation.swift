@@ -273,17 +273,16 @@ public final class PowerAllocator {
       lanes.cap[a] = x * (1 + 0.5 * x) * inverseGain >= water / gamma * (1 + 1e-9)
         ? .infinity : expm1(x) * inverseGain
     }
-    var iterations = 0
-    var converged = false
-    while iterations < maxIterations {
-      iterations &+= 1
-      lanes.computeInterferenceAndMessages()
-      if lanes.bestResponses(gamma: gamma, tolerance: tolerance) {
-        converged = true
-        break
-      }
+    // Up to 8 lanes the lane count is a compile-time constant, so every loop unrolls (most slots
+    // of K ≤ 8 networks); beyond, the same iteration with run-time bounds.
+    let (iterations, converged): (Int, Bool)
+    switch width {
+    case 2: (iterations, converged) = lanes.iterate(FixedLanes2.self, gamma: gamma, tolerance: tolerance, maxIterations: maxIterations)
+    case 4: (iterations, converged) = lanes.iterate(FixedLanes4.self, gamma: gamma, tolerance: tolerance, maxIterations: maxIterations)
+    case 6: (iterations, converged) = lanes.iterate(FixedLanes6.self, gamma: gamma, tolerance: tolerance, maxIterations: maxIterations)
+    case 8: (iterations, converged) = lanes.iterate(FixedLanes8.self, gamma: gamma, tolerance: tolerance, maxIterations: maxIterations)
+    default: (iterations, converged) = lanes.iterate(RuntimeLanes.self, gamma: gamma, tolerance: tolerance, maxIterations: maxIterations)
     }
-    lanes.computeInterferenceAndMessages()
     for a in 0..<n {
       let i = activePairs[a]
       powerBuffer[i] = lanes.power[a]
@@ -323,15 +322,46 @@ public final class PowerAllocator {
       UnsafeMutableRawPointer(p + lane).storeBytes(of: v, as: SIMD2<Double>.self)
     }
 
+    /// Runs the iteration until every power moved by at most `tolerance` · max(1, p) or
+    /// `maxIterations` were run, then leaves I and m at the final powers (for the SINRs).
+    /// - Returns: iterations run and whether they converged.
+    @inline(__always)
+    func iterate<Lanes: LaneCount>(
+      _: Lanes.Type, gamma: Double, tolerance: Double, maxIterations: Int
+    ) -> (iterations: Int, converged: Bool) {
+      var iterations = 0
+      var converged = false
+      while iterations < maxIterations {
+        iterations &+= 1
+        computeInterferenceAndMessages(Lanes.self)
+        if bestResponses(Lanes.self, gamma: gamma, tolerance: tolerance) {
+          converged = true
+          break
+        }
+      }
+      computeInterferenceAndMessages(Lanes.self)
+      return (iterations, converged)
+    }
+
+    /// The lanes to visit, and the transmitters j to sum over: with a fixed lane count every lane,
+    /// padding included (a silent lane adds +0 · g = +0 to each sum, which leaves it unchanged bit
+    /// for bit: sums of non-negative terms are never −0, and 0 · NaN only reaches silent lanes,
+    /// whose power is 0 whatever their sum); at run time only the n active pairs.
+    @inline(__always)
+    func bounds<Lanes: LaneCount>(_: Lanes.Type) -> (lanes: Int, transmitters: Int) {
+      Lanes.fixed == 0 ? (width, count) : (Lanes.fixed, Lanes.fixed)
+    }
+
     /// I_i = Σ_j p_j g_ij (j in order) − p_i g_ii and m_i = w_i s_i / ((1 + I_i)(1 + I_i + s_i)),
     /// s_i = p_i g_ii, for every lane i.
     @inline(__always)
-    func computeInterferenceAndMessages() {
+    func computeInterferenceAndMessages<Lanes: LaneCount>(_: Lanes.Type) {
+      let (width, transmitters) = bounds(Lanes.self)
       var lane = 0
       while lane < width {
         var total = SIMD2<Double>(repeating: 0)
         var j = 0
-        while j < count {
+        while j < transmitters {
           total += SIMD2(repeating: power[j]) * load(gainsTransposed + j &* width, lane)
           j &+= 1
         }
@@ -348,13 +378,14 @@ public final class PowerAllocator {
     /// p_up,i} (0 for a lane with w_i κ ≤ 0 or NaN), price_i = γ − m_i g_ii + Σ_j m_j g_ji.
     /// - Returns: whether every |Δp_i| ≤ tolerance · max(1, p_i).
     @inline(__always)
-    func bestResponses(gamma: Double, tolerance: Double) -> Bool {
+    func bestResponses<Lanes: LaneCount>(_: Lanes.Type, gamma: Double, tolerance: Double) -> Bool {
+      let (width, transmitters) = bounds(Lanes.self)
       var converging = true
       var lane = 0
       while lane < width {
         var price = SIMD2<Double>(repeating: gamma) - load(message, lane) * load(diagonal, lane)
         var j = 0
-        while j < count {
+        while j < transmitters {
           price += SIMD2(repeating: message[j]) * load(gains + j &* width, lane)
           j &+= 1
         }
@@ -377,6 +408,15 @@ public final class PowerAllocator {
       return converging
     }
   }
+
+  /// A lane count for the simultaneous iteration: `fixed` lanes known at compile time, or 0 for
+  /// the run-time count.
+  private protocol LaneCount { static var fixed: Int { get } }
+  private enum FixedLanes2: LaneCount { static var fixed: Int { 2 } }
+  private enum FixedLanes4: LaneCount { static var fixed: Int { 4 } }
+  private enum FixedLanes6: LaneCount { static var fixed: Int { 6 } }
+  private enum FixedLanes8: LaneCount { static var fixed: Int { 8 } }
+  private enum RuntimeLanes: LaneCount { static var fixed: Int { 0 } }
 
   /// Whether a pair with bits to send and water weight w_k κ takes part in the iteration. A pair
   /// that does not has power 0 and message 0 in every iteration (`bestResponse` returns 0 for it),
