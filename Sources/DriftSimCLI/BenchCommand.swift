@@ -109,7 +109,9 @@ struct BenchCTMCCommand: ParsableCommand {
   var arguments: [String] = []
 
   func run() throws {
-    let command = try MeanFieldBenchCommand.parse(arguments)
+    // Parsed from the root, so a usage error names 'driftsim meanfield bench' (whose options these
+    // are) rather than a bare 'bench'.
+    var command = try DriftSimCommand.parseAsRoot(["meanfield", "bench"] + arguments)
     try command.run()
   }
 }

@@ -80,6 +80,7 @@ struct DriftSimExecutableTests {
     (["bench", "kernel", "--events", "many"], "--events"),
     (["bench", "kernel", "--populaton", "5"], "--population"),
     (["no-such-command"], "no-such-command"),
+    (["bench", "ctmc", "--transitions", "5"], "Usage: driftsim meanfield bench"),
   ])
   func usageErrors(arguments: [String], mentions: String) throws {
     let result = try Executable.run(arguments)
