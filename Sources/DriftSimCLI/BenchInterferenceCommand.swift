@@ -12,7 +12,7 @@ struct BenchInterferenceCommand: ParsableCommand {
     discussion: """
       Cases: 'interference-free' is K = 5 with crossGain 0, csi-only and γ = 1 (water level κ/γ ≈ 2.40); then each policy on the full paper preset (K = 5, crossGain 0.1) at γ = --gamma, with the trace off, at traceLevel packets and at traceLevel slots (written to a temporary file and deleted). Each case runs --repetitions times; the median is reported.
 
-      With --c-baselines DIR (the directory where tools/bench/interference.sh builds interference_c and interference_fast_c), every trace-off repetition is followed by the matching C loop on the same epochs, so both see the same machine load, and the report gives the ratio of the medians: interference-free against the xoshiro256+ (−log U) loop and the GSL taus2 loop, every paper-preset policy against the xoshiro256+ loop's paper mode (Algorithm 3 with weight 1, crossGain 0.1, same γ), and fluid and qwto also against that loop computing their own weights (J'(Q) by Halley's method on GSL's E1, and Q).
+      With --c-baselines DIR (the directory where tools/bench/interference.sh builds interference_c and interference_fast_c), every trace-off repetition is followed by the matching C loop on the same epochs, so both see the same machine load, and the report gives the ratio of the medians (and, as "paired", the median of the per-repetition ratios, steadier when the machine's speed drifts): interference-free against the xoshiro256+ (−log U) loop and the GSL taus2 loop, every paper-preset policy against the xoshiro256+ loop's paper mode (Algorithm 3 with weight 1, crossGain 0.1, same γ), and fluid and qwto also against that loop computing their own weights (J'(Q) by Halley's method on GSL's E1, and Q).
 
       --clock cpu divides the epochs by the process's CPU time instead of the wall-clock time, for DriftSim and the C loops alike (each run is single-threaded): on a machine shared with other work the wall clock counts time spent waiting for a core, the CPU clock does not.
 
@@ -63,6 +63,10 @@ struct BenchInterferenceCommand: ParsableCommand {
     var repetitionEpochsPerSecond: [Double]
     /// DriftSim's median over the C loop's median.
     var ratio: Double
+    /// The median over repetitions of DriftSim's rate over the C loop's rate in the same
+    /// repetition (the C loop runs right after DriftSim's repetition, so both see the same load:
+    /// on a machine whose speed drifts this is the steadier figure).
+    var pairedRatio: Double
   }
 
   struct Case: Encodable {
@@ -159,12 +163,16 @@ struct BenchInterferenceCommand: ParsableCommand {
       var measured: [Baseline] = []
       for (b, baseline) in baselines.enumerated() {
         let c = DriftSimStats.median(baselineRates[b])!
+        let paired = DriftSimStats.median(zip(rates, baselineRates[b]).map { $0 / $1 })!
         measured.append(Baseline(program: (baseline.program as NSString).lastPathComponent + " " + baseline.arguments.joined(separator: " "),
-                                 epochsPerSecond: c, repetitionEpochsPerSecond: baselineRates[b], ratio: median / c))
+                                 epochsPerSecond: c, repetitionEpochsPerSecond: baselineRates[b], ratio: median / c,
+                                 pairedRatio: paired))
       }
       output.progress(
         String(format: "%-18@ %-8@ trace %-7@ %10.0f epochs/s  (%.2f iterations/slot)", name, scenario.policy.rawValue, level.rawValue, median, iterations)
-          + measured.map { String(format: "; %@ %.0f epochs/s, ratio %.3f", $0.program, $0.epochsPerSecond, $0.ratio) }.joined())
+          + measured.map {
+            String(format: "; %@ %.0f epochs/s, ratio %.3f (paired %.3f)", $0.program, $0.epochsPerSecond, $0.ratio, $0.pairedRatio)
+          }.joined())
       cases.append(
         Case(name: name, policy: scenario.policy.rawValue, traceLevel: level.rawValue, epochsPerSecond: median,
              repetitionEpochsPerSecond: rates, meanIterationsPerSlot: iterations, traceBytesPerEpoch: bytes, baselines: measured))
@@ -191,7 +199,7 @@ struct BenchInterferenceCommand: ParsableCommand {
         try measure("paper", ["policy=\(policy.rawValue)"], caseGamma: gamma, level: level, baselines: c)
       }
     }
-    output.report("case               policy   trace      epochs/s  iterations/slot  trace bytes/epoch  C loop epochs/s  ratio")
+    output.report("case               policy   trace      epochs/s  iterations/slot  trace bytes/epoch  C loop epochs/s  ratio  paired")
     for c in cases {
       let line = String(format: "%-18@ %-8@ %-7@ %11.0f  %15.2f  %17@", c.name, c.policy, c.traceLevel, c.epochsPerSecond,
                         c.meanIterationsPerSlot, c.traceBytesPerEpoch.map { String(format: "%.0f", $0) } ?? "—")
@@ -200,7 +208,7 @@ struct BenchInterferenceCommand: ParsableCommand {
       } else {
         for (i, b) in c.baselines.enumerated() {
           output.report((i == 0 ? line : String(repeating: " ", count: line.count))
-                          + String(format: "  %15.0f  %5.3f  (%@)", b.epochsPerSecond, b.ratio, b.program))
+                          + String(format: "  %15.0f  %5.3f  %6.3f  (%@)", b.epochsPerSecond, b.ratio, b.pairedRatio, b.program))
         }
       }
     }

@@ -22,7 +22,7 @@ for c in cases:
     assert c["epochsPerSecond"] > 0, c
     assert c["baselines"], f"{c['name']} {c['policy']}: no C baseline"
     for b in c["baselines"]:
-        assert b["epochsPerSecond"] > 0 and b["ratio"] > 0, b
+        assert b["epochsPerSecond"] > 0 and b["ratio"] > 0 and b["pairedRatio"] > 0, b
     if c["policy"] in ("fluid", "qwto"):
         # like for like: the C loop computing the policy's own weights, after the csi-weight loop
         assert len(c["baselines"]) == 2 and c["baselines"][1]["program"].endswith(" " + c["policy"]), c["baselines"]
