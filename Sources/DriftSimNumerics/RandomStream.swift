@@ -293,7 +293,8 @@ public final class RandomStreamBank {
   /// ziggurat on the generator's 32-bit outputs (`ExponentialZiggurat`; one output in ≈ 97.8 % of
   /// draws, a log only in the tail beyond 7.7, i.e. in 0.045 % of draws). Values lie in
   /// [0, ≈ 29.9]. This is not the stream of `gsl_ran_exponential` (−log(1 − u), one log per draw),
-  /// which DriftSim used before trace format 1.2: same distribution, different values.
+  /// which DriftSim used before wave 3 (traces without the header key `exponential:
+  /// ziggurat-256`): same distribution, different values.
   @inlinable @inline(__always)
   public func standardExponential(_ index: Int) -> Double {
     ziggurat.draw { nextRaw(index) }
