@@ -16,7 +16,9 @@ WORK="${FUZZ_WORK:-$ROOT/.build-trace/content-fuzz}"
 mkdir -p "$WORK/corpus"
 
 echo "building the content fuzz target..." >&2
-swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Trace \
+source "$ROOT/tools/fuzz/c-modules.sh"
+build_c_modules "$ROOT" "$WORK"
+swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Trace "${C_MODULE_ARGS[@]}" \
   "$ROOT"/Sources/DriftSimTrace/*.swift "$ROOT"/Sources/DriftSimSupport/ReportableError.swift \
   "$ROOT/tools/fuzz/TraceContentFuzz.swift" -o "$WORK/trace-content-fuzz"
 

@@ -16,7 +16,9 @@ WORK="${FUZZ_WORK:-$ROOT/.build-trace/fuzz}"
 mkdir -p "$WORK/corpus" "$WORK/seeds"
 
 echo "building the fuzz target..." >&2
-swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Trace \
+source "$ROOT/tools/fuzz/c-modules.sh"
+build_c_modules "$ROOT" "$WORK"
+swiftc -O -g -sanitize=fuzzer,address -parse-as-library -module-name Trace "${C_MODULE_ARGS[@]}" \
   "$ROOT"/Sources/DriftSimTrace/*.swift "$ROOT"/Sources/DriftSimSupport/ReportableError.swift "$ROOT/tools/fuzz/TraceReaderFuzz.swift" \
   -o "$WORK/trace-reader-fuzz"
 
