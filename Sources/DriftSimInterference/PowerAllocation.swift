@@ -425,7 +425,8 @@ public final class PowerAllocator {
   @inline(__always)
   static func transmits(waterWeight: Double) -> Bool { !(waterWeight <= 0) }
 
-  /// The buffers of one water-filling run, as local pointers (see `waterFill`).
+  /// The buffers of one sequential (Gauss–Seidel) water-filling run, as local pointers (see
+  /// `waterFill`); the simultaneous update runs on `SimultaneousLanes`.
   private struct Iteration {
     /// The number of active pairs n (every index below is an active-pair index).
     let k: Int

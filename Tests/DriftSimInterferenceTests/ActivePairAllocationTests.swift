@@ -114,6 +114,25 @@ struct ActivePairAllocationTests {
     return (gains, weights, bits)
   }
 
+  /// One slot allocated by `allocator` and by the full-matrix `reference`, with this suite's
+  /// κ = 2.4, γ = 0.05, 5 000 bits per log2 and tolerance 1e-9.
+  func allocateBoth(
+    _ allocator: PowerAllocator, _ reference: inout FullMatrixAllocator, gains: [Double], weights: [Double],
+    bits: [Double], maxIterations: Int, update: PowerUpdate
+  ) -> (outcome: PowerAllocator.Outcome, expected: PowerAllocator.Outcome) {
+    let outcome = gains.withUnsafeBufferPointer { g in
+      weights.withUnsafeBufferPointer { w in
+        bits.withUnsafeBufferPointer { b in
+          allocator.waterFill(gains: g, weights: w, bits: b, kappa: 2.4, gamma: 0.05, bitsPerLog2: 5000, tolerance: 1e-9,
+                              maxIterations: maxIterations, update: update, interferenceFree: false)
+        }
+      }
+    }
+    let expected = reference.waterFill(gains: gains, weights: weights, bits: bits, kappa: 2.4, gamma: 0.05,
+                                       bitsPerLog2: 5000, tolerance: 1e-9, maxIterations: maxIterations, update: update)
+    return (outcome, expected)
+  }
+
   @Test("powers, SINRs and iteration counts equal the full K × K iteration bit for bit",
         arguments: [(PowerUpdate.simultaneous, 1), (.simultaneous, 2), (.simultaneous, 3), (.simultaneous, 5),
                     (.simultaneous, 7), (.simultaneous, 10), (.simultaneous, 24),
@@ -127,16 +146,8 @@ struct ActivePairAllocationTests {
       let emptyShare = [0.0, 0.3, 0.6, 0.9][trial % 4]
       let cross = trial % 3 == 0 ? 0.5 : 0.1
       let (gains, weights, bits) = instance(&random, pairs: n, cross: cross, emptyShare: emptyShare)
-      let outcome = gains.withUnsafeBufferPointer { g in
-        weights.withUnsafeBufferPointer { w in
-          bits.withUnsafeBufferPointer { b in
-            allocator.waterFill(gains: g, weights: w, bits: b, kappa: 2.4, gamma: 0.05, bitsPerLog2: 5000, tolerance: 1e-9,
-                                maxIterations: 200, update: update, interferenceFree: false)
-          }
-        }
-      }
-      let expected = reference.waterFill(gains: gains, weights: weights, bits: bits, kappa: 2.4, gamma: 0.05,
-                                         bitsPerLog2: 5000, tolerance: 1e-9, maxIterations: 200, update: update)
+      let (outcome, expected) = allocateBoth(
+        allocator, &reference, gains: gains, weights: weights, bits: bits, maxIterations: 200, update: update)
       #expect(outcome == expected, "trial \(trial)")
       #expect(allocator.power.map(\.bitPattern) == reference.power.map(\.bitPattern), "trial \(trial)")
       #expect(allocator.sinr.map(\.bitPattern) == reference.sinr.map(\.bitPattern), "trial \(trial)")
@@ -155,16 +166,8 @@ struct ActivePairAllocationTests {
     let gains = (0..<(n * n)).map { i in (i / n == i % n ? 1 : 0.2) * random.rayleighPowerGain() }
     let weights = [1.0, .nan, 1, 0, 2]
     let bits = [5000.0, 8000, 1000, 20000, 400]
-    let outcome = gains.withUnsafeBufferPointer { g in
-      weights.withUnsafeBufferPointer { w in
-        bits.withUnsafeBufferPointer { b in
-          allocator.waterFill(gains: g, weights: w, bits: b, kappa: 2.4, gamma: 0.05, bitsPerLog2: 5000, tolerance: 1e-9,
-                              maxIterations: 50, update: update, interferenceFree: false)
-        }
-      }
-    }
-    let expected = reference.waterFill(gains: gains, weights: weights, bits: bits, kappa: 2.4, gamma: 0.05,
-                                       bitsPerLog2: 5000, tolerance: 1e-9, maxIterations: 50, update: update)
+    let (outcome, expected) = allocateBoth(
+      allocator, &reference, gains: gains, weights: weights, bits: bits, maxIterations: 50, update: update)
     #expect(outcome == expected)
     #expect(allocator.power.map(\.isNaN) == reference.power.map(\.isNaN))
     // A silent pair (weight 0) keeps SINR 0 here, where the full form divides its 0 signal by a
@@ -186,16 +189,8 @@ struct ActivePairAllocationTests {
     let gains = (0..<(n * n)).map { i in (i / n == i % n ? 1 : 0.2) * random.rayleighPowerGain() }
     for bits in [[5000.0, 8000, 1000, 20000], [0, 8000, 0, 0], [0, 0, 0, 0], [3000, 0, 0, 7000]] {
       let weights = [1.0, 1, 1, 1]
-      let outcome = gains.withUnsafeBufferPointer { g in
-        weights.withUnsafeBufferPointer { w in
-          bits.withUnsafeBufferPointer { b in
-            allocator.waterFill(gains: g, weights: w, bits: b, kappa: 2.4, gamma: 0.05, bitsPerLog2: 5000, tolerance: 1e-9,
-                                maxIterations: 200, update: .simultaneous, interferenceFree: false)
-          }
-        }
-      }
-      let expected = reference.waterFill(gains: gains, weights: weights, bits: bits, kappa: 2.4, gamma: 0.05,
-                                         bitsPerLog2: 5000, tolerance: 1e-9, maxIterations: 200, update: .simultaneous)
+      let (outcome, expected) = allocateBoth(
+        allocator, &reference, gains: gains, weights: weights, bits: bits, maxIterations: 200, update: .simultaneous)
       #expect(outcome == expected)
       #expect(allocator.power == reference.power)
       #expect(allocator.sinr == reference.sinr)

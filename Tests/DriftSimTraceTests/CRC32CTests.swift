@@ -14,19 +14,6 @@ private func bitwiseCRC32C(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
   return ~c
 }
 
-/// A deterministic pseudo-random generator (SplitMix64) for test data and lengths.
-private struct SplitMix64 {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
 @Suite("CRC-32C: the instruction path against the software reference")
 struct CRC32CTests {
   /// `count` pseudo-random bytes.

@@ -10,19 +10,6 @@ import Testing
 /// IEEE special cases (±0, subnormals, ±∞, NaNs of both signs, extremes), are checked both ways.
 @Suite("Trace content validation: the fast path agrees with the record-major loop")
 struct ValidatorFastPathTests {
-  /// SplitMix64, for reproducible blocks.
-  struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-  }
-
   static let specials64: [UInt64] = [
     0, (-0.0).bitPattern, Double.leastNonzeroMagnitude.bitPattern, (-Double.leastNonzeroMagnitude).bitPattern,
     Double.greatestFiniteMagnitude.bitPattern, (-1.0).bitPattern, Double.infinity.bitPattern,
@@ -37,7 +24,7 @@ struct ValidatorFastPathTests {
   ]
 
   /// One field value: usually ordinary for its rule, sometimes a special bit pattern.
-  func value(_ field: RecordField, _ g: inout Generator, rare: Int) -> UInt64 {
+  func value(_ field: RecordField, _ g: inout SplitMix64, rare: Int) -> UInt64 {
     let special = g.below(rare) == 0
     switch field.type {
     case "<f8":
@@ -57,7 +44,7 @@ struct ValidatorFastPathTests {
     let header = TraceHeader(
       softwareVersion: "t", scenario: "{}", seed: 0, level: .all, stateCount: stateCount,
       metadata: ["pairs": "3", "population": "10"])
-    var g = Generator(state: 42)
+    var g = SplitMix64(state: 42)
     var accepted = 0, rejected = 0
     for trial in 0..<6000 {
       let kind = RecordKind.allCases[trial % RecordKind.allCases.count]
